@@ -1,0 +1,188 @@
+/**
+ * Embedded PostgreSQL (PGlite), the zero-configuration default.
+ *
+ * PGlite runs one backend inside this process. Bulk loads use its in-process
+ * `COPY ... FROM '/dev/blob'` (its socket server crashes on COPY FROM STDIN),
+ * and streams read a real cursor batch by batch inside a transaction.
+ */
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import type { CopyFormat, Db, Row, Tx } from "./types.ts";
+import { type DirLock, lockDataDir } from "./dir_lock.ts";
+import { ChunkMerger } from "./chunks.ts";
+
+const FETCH_ROWS = 2000;
+const encoder = new TextEncoder();
+
+type PgQueryable = Pick<Transaction, "query" | "exec">;
+
+function queryable(pg: PgQueryable) {
+  return {
+    query: async <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+      (await pg.query<T>(sql, params as unknown[])).rows,
+    exec: async (sql: string) => {
+      await pg.exec(sql);
+    },
+  };
+}
+
+export class PgliteDb implements Db {
+  readonly kind = "pglite" as const;
+  readonly label: string;
+  readonly #pg: PGlite;
+  readonly #lock: DirLock;
+  #cursors = 0;
+
+  private constructor(pg: PGlite, lock: DirLock, dir: string) {
+    this.#pg = pg;
+    this.#lock = lock;
+    this.label = `embedded ${dir}`;
+  }
+
+  /** Opens (creating if needed) the database in `dir`; `what` names it in errors. */
+  static async open(dir: string, what: string): Promise<PgliteDb> {
+    const parent = dir.replace(/\/[^/]*\/?$/, "") || ".";
+    await Deno.mkdir(parent, { recursive: true });
+    const lock = lockDataDir(dir, what);
+    try {
+      const pg = await PGlite.create(dir);
+      await pg.exec("SET TIME ZONE 'UTC'");
+      return new PgliteDb(pg, lock, dir);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** An in-memory database (tests). */
+  static async memory(): Promise<PgliteDb> {
+    const pg = await PGlite.create();
+    await pg.exec("SET TIME ZONE 'UTC'");
+    return new PgliteDb(pg, { release() {} }, "(in memory)");
+  }
+
+  query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return queryable(this.#pg).query<T>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return queryable(this.#pg).exec(sql);
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#pg.transaction((t) =>
+      fn({
+        ...queryable(t),
+        copyFrom: async (copySql, body) => {
+          const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
+          if (sql === copySql) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement`);
+          const parts: Uint8Array[] = [];
+          for await (const chunk of body) parts.push(chunk);
+          await t.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
+        },
+      })
+    );
+  }
+
+  async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
+    const cursor = `windbin_out_${++this.#cursors}`;
+    const channel = new BatchChannel();
+    // The transaction (and with it PGlite's only connection) is held while the
+    // consumer reads; each FETCH waits for the consumer to ask for more.
+    const done = this.#pg.transaction(async (t) => {
+      await t.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${select}`);
+      while (await channel.wanted()) {
+        const res = await t.query<unknown[]>(`FETCH ${FETCH_ROWS} FROM ${cursor}`, [], {
+          rowMode: "array",
+        });
+        channel.put({ fields: res.fields.map((f) => f.name), rows: res.rows });
+        if (res.rows.length === 0) break;
+      }
+      await t.query(`CLOSE ${cursor}`);
+    });
+    done.catch((e) => channel.fail(e));
+    const merger = new ChunkMerger();
+    let header = format === "csv";
+    try {
+      while (true) {
+        const batch = await channel.next();
+        if (header) {
+          merger.push(encoder.encode(batch.fields.map(csvField).join(",") + "\n"));
+          header = false;
+        }
+        if (batch.rows.length === 0) break;
+        const text = format === "csv"
+          ? batch.rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n"
+          : batch.rows.map((r) => String(r[0])).join("\n") + "\n";
+        const out = merger.push(encoder.encode(text));
+        if (out) yield out;
+      }
+      const rest = merger.flush();
+      if (rest) yield rest;
+    } finally {
+      channel.stop();
+      await done.catch(() => {});
+    }
+    await done;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#pg.close();
+    } finally {
+      this.#lock.release();
+    }
+  }
+}
+
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (v instanceof Date) return v.toISOString();
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+interface Batch {
+  fields: string[];
+  rows: unknown[][];
+}
+
+/** Hands cursor batches from the transaction to the reader, one per request. */
+class BatchChannel {
+  #request = Promise.withResolvers<boolean>();
+  #reply: PromiseWithResolvers<Batch> | null = null;
+  #error: { e: unknown } | null = null;
+  #stopped = false;
+
+  /** Transaction side: resolves true when the reader wants a batch, false once it stopped. */
+  wanted(): Promise<boolean> {
+    return this.#request.promise;
+  }
+
+  put(batch: Batch) {
+    this.#request = Promise.withResolvers();
+    if (this.#stopped) this.#request.resolve(false);
+    const reply = this.#reply;
+    this.#reply = null;
+    reply?.resolve(batch);
+  }
+
+  fail(e: unknown) {
+    this.#error = { e };
+    const reply = this.#reply;
+    this.#reply = null;
+    reply?.reject(e);
+  }
+
+  /** Reader side: asks for the next batch. */
+  next(): Promise<Batch> {
+    if (this.#error) return Promise.reject(this.#error.e);
+    this.#reply = Promise.withResolvers();
+    this.#request.resolve(true);
+    return this.#reply.promise;
+  }
+
+  stop() {
+    this.#stopped = true;
+    this.#request.resolve(false);
+  }
+}

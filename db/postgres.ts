@@ -1,0 +1,212 @@
+/**
+ * Real PostgreSQL through postgres.js.
+ *
+ * Two things postgres.js 3.4.9 gets wrong under Deno are handled here:
+ * - It never sets TCP_NODELAY, so the statement after a COPY or inside a
+ *   transaction stalls ~40 ms on Nagle's algorithm: we create the sockets.
+ * - A `COPY ... TO STDOUT` whose last rows and CopyDone arrive while the stream
+ *   is paused by backpressure leaves the socket paused for good, and the next
+ *   query on that connection never returns. Streams therefore run on clients
+ *   of one connection each, whose socket we hold and resume once the COPY ends.
+ */
+import net from "node:net";
+import { Buffer } from "node:buffer";
+import type { Readable } from "node:stream";
+import postgres from "postgres";
+import type { CopyFormat, Db, Row, Tx } from "./types.ts";
+import { ChunkMerger } from "./chunks.ts";
+import { describeUrl } from "./url.ts";
+
+type Sql = postgres.Sql;
+type TxSql = postgres.TransactionSql;
+
+export interface PostgresOptions {
+  /** Connections for ordinary queries. */
+  max?: number;
+  /** Clients kept for streaming COPY TO (each one connection). */
+  maxStreams?: number;
+  /** Leave out the socket resume after COPY TO (only to reproduce the hang in a test). */
+  unsafeNoCopyResume?: boolean;
+}
+
+interface SocketOptions {
+  host: string[];
+  port: number[];
+  path?: string;
+}
+
+/** Opens sockets with Nagle off, and remembers the last one for its client. */
+function socketFactory(onSocket?: (s: net.Socket) => void) {
+  return (o: SocketOptions): Promise<net.Socket> =>
+    new Promise((resolve, reject) => {
+      const s = o.path ? net.connect(o.path) : net.connect({ host: o.host[0], port: o.port[0] });
+      s.setNoDelay(true);
+      s.once("error", reject);
+      s.once("connect", () => {
+        s.off("error", reject);
+        onSocket?.(s);
+        resolve(s);
+      });
+    });
+}
+
+function connect(url: string, max: number, onSocket?: (s: net.Socket) => void): Sql {
+  const options = {
+    max,
+    onnotice: () => {},
+    connection: { application_name: "windbin", TimeZone: "UTC" },
+    // Not in postgres.js' typings, but supported: it lets us set TCP_NODELAY.
+    socket: socketFactory(onSocket),
+  };
+  return postgres(url, options as postgres.Options<Record<string, never>>);
+}
+
+/** One-connection client used for one COPY TO at a time. */
+class StreamClient {
+  socket: net.Socket | null = null;
+  readonly sql: Sql;
+  constructor(url: string) {
+    // A cancel request opens a short-lived socket too; keep the live connection's one.
+    this.sql = connect(url, 1, (s) => {
+      if (!this.socket || this.socket.destroyed) this.socket = s;
+    });
+  }
+}
+
+function wrapTx(tx: TxSql): Tx {
+  return {
+    query: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+      tx.unsafe(sql, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<T[]>,
+    exec: async (sql: string) => {
+      await tx.unsafe(sql).simple();
+    },
+    copyFrom: async (copySql, body) => {
+      const writable = await tx.unsafe(copySql).writable();
+      const done = new Promise<void>((resolve, reject) => {
+        writable.once("finish", resolve);
+        writable.once("error", reject);
+      });
+      try {
+        for await (const chunk of body) {
+          if (!writable.write(chunk)) {
+            await new Promise<void>((resolve, reject) => {
+              const onDrain = () => {
+                writable.off("error", onError);
+                resolve();
+              };
+              const onError = (e: unknown) => {
+                writable.off("drain", onDrain);
+                reject(e);
+              };
+              writable.once("drain", onDrain);
+              writable.once("error", onError);
+            });
+          }
+        }
+      } catch (e) {
+        // Abort the COPY so the server rolls it back instead of committing a partial load.
+        writable.destroy(e instanceof Error ? e : new Error(String(e)));
+        await done.catch(() => {});
+        throw e;
+      }
+      writable.end();
+      await done;
+    },
+  };
+}
+
+export class PostgresDb implements Db {
+  readonly kind = "postgres" as const;
+  readonly label: string;
+  readonly #url: string;
+  readonly #sql: Sql;
+  readonly #opts: PostgresOptions;
+  readonly #idle: StreamClient[] = [];
+  readonly #all = new Set<StreamClient>();
+  readonly #waiters: ((c: StreamClient) => void)[] = [];
+
+  constructor(url: string, opts: PostgresOptions = {}) {
+    this.#url = url;
+    this.#opts = opts;
+    this.label = describeUrl(url);
+    this.#sql = connect(url, opts.max ?? 10);
+  }
+
+  query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.#sql.unsafe(sql, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<
+      T[]
+    >;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.#sql.unsafe(sql).simple();
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#sql.begin((tx) => fn(wrapTx(tx))) as Promise<T>;
+  }
+
+  async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
+    const opts = format === "csv" ? "(FORMAT csv, HEADER true)" : "(FORMAT text)";
+    const client = await this.#acquire();
+    let finished = false;
+    const query = client.sql.unsafe(`COPY (${select}) TO STDOUT ${opts}`);
+    try {
+      const readable = await query.readable() as unknown as Readable;
+      const merger = new ChunkMerger();
+      try {
+        for await (const chunk of readable as AsyncIterable<Buffer>) {
+          const out = merger.push(chunk);
+          if (out) yield out;
+        }
+        finished = true;
+      } finally {
+        if (!finished) {
+          // The consumer went away (client disconnected): stop the server and
+          // drain what is in flight so the connection is usable again.
+          await query.cancel?.();
+          await drain(readable);
+        }
+      }
+      const rest = merger.flush();
+      if (rest) yield rest;
+    } finally {
+      this.#release(client);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      this.#sql.end({ timeout: 5 }),
+      ...[...this.#all].map((c) => c.sql.end({ timeout: 5 })),
+    ]);
+  }
+
+  async #acquire(): Promise<StreamClient> {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#all.size < (this.#opts.maxStreams ?? 10)) {
+      const c = new StreamClient(this.#url);
+      this.#all.add(c);
+      return c;
+    }
+    return await new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #release(c: StreamClient) {
+    // The fix for the lost-resume hang: after COPY TO ends, a socket left
+    // paused by backpressure would never read the next query's answer.
+    if (!this.#opts.unsafeNoCopyResume && c.socket?.isPaused()) c.socket.resume();
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(c);
+    else this.#idle.push(c);
+  }
+}
+
+async function drain(readable: Readable): Promise<void> {
+  try {
+    for await (const _ of readable as AsyncIterable<Buffer>) { /* discard */ }
+  } catch {
+    // The cancel makes the COPY end with an error: expected.
+  }
+}
