@@ -53,11 +53,21 @@ export class PgliteDb implements Db {
     }
   }
 
-  /** An in-memory database (tests). */
-  static async memory(): Promise<PgliteDb> {
-    const pg = await PGlite.create();
+  /** An in-memory database (tests), optionally started from a `template()` image. */
+  static async memory(template?: Blob): Promise<PgliteDb> {
+    const pg = await PGlite.create(template ? { loadDataDir: template } : {});
     await pg.exec("SET TIME ZONE 'UTC'");
     return new PgliteDb(pg, { release() {} }, "(in memory)");
+  }
+
+  /** An image of a new empty database: starting from it skips initdb (~2 s to ~0.5 s). */
+  static async template(): Promise<Blob> {
+    const pg = await PGlite.create();
+    try {
+      return await pg.dumpDataDir("none");
+    } finally {
+      await pg.close();
+    }
   }
 
   query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
