@@ -7,6 +7,7 @@
  * content changed is refused; so is a recorded file that disappeared.
  */
 import type { Db } from "./types.ts";
+import { sha256Hex } from "../sql/load.ts";
 
 export type MigrationSet = "source" | "target";
 
@@ -48,7 +49,7 @@ export async function readMigrations(dir: URL): Promise<MigrationFile[]> {
       );
     }
     const sql = await Deno.readTextFile(new URL(entry.name, dir));
-    files.push({ version: Number(m[1]), name: entry.name, sql, sha256: await sha256(sql) });
+    files.push({ version: Number(m[1]), name: entry.name, sql, sha256: await sha256Hex(sql) });
   }
   files.sort((a, b) => a.version - b.version);
   for (let i = 1; i < files.length; i++) {
@@ -122,9 +123,4 @@ export async function migrate(
     });
   }
   return applied;
-}
-
-async function sha256(text: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -17,7 +17,7 @@ type PgQueryable = Pick<Transaction, "query" | "exec">;
 
 function queryable(pg: PgQueryable) {
   return {
-    query: async <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+    query: async <T extends object>(sql: string, params: readonly unknown[] = []) =>
       (await pg.query<T>(sql, params as unknown[])).rows,
     exec: async (sql: string) => {
       await pg.exec(sql);
@@ -70,7 +70,7 @@ export class PgliteDb implements Db {
     }
   }
 
-  query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+  query<T extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return queryable(this.#pg).query<T>(sql, params);
   }
 

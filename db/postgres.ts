@@ -75,42 +75,44 @@ class StreamClient {
 
 function wrapTx(tx: TxSql): Tx {
   return {
-    query: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+    query: <T extends object>(sql: string, params: readonly unknown[] = []) =>
       tx.unsafe(sql, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<T[]>,
     exec: async (sql: string) => {
       await tx.unsafe(sql).simple();
     },
     copyFrom: async (copySql, body) => {
       const writable = await tx.unsafe(copySql).writable();
-      const done = new Promise<void>((resolve, reject) => {
-        writable.once("finish", resolve);
-        writable.once("error", reject);
-      });
+      // The server can reject the data mid-stream (postgres.js then destroys the
+      // writable): remember the first error and stop writing.
+      let failure: unknown = null;
+      writable.on("error", (e) => failure ??= e);
+      const settled = (event: "drain" | "finish") =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            writable.off(event, done);
+            writable.off("close", done);
+            resolve();
+          };
+          writable.once(event, done);
+          writable.once("close", done);
+        });
       try {
         for await (const chunk of body) {
-          if (!writable.write(chunk)) {
-            await new Promise<void>((resolve, reject) => {
-              const onDrain = () => {
-                writable.off("error", onError);
-                resolve();
-              };
-              const onError = (e: unknown) => {
-                writable.off("drain", onDrain);
-                reject(e);
-              };
-              writable.once("drain", onDrain);
-              writable.once("error", onError);
-            });
-          }
+          if (failure || writable.destroyed) break;
+          if (!writable.write(chunk)) await settled("drain");
         }
       } catch (e) {
-        // Abort the COPY so the server rolls it back instead of committing a partial load.
+        // The source broke: abort the COPY (CopyFail) so nothing of it is kept.
         writable.destroy(e instanceof Error ? e : new Error(String(e)));
-        await done.catch(() => {});
         throw e;
       }
-      writable.end();
-      await done;
+      if (!failure && !writable.destroyed) {
+        const finished = settled("finish");
+        writable.end();
+        await finished;
+      }
+      if (failure) throw failure;
+      if (!writable.writableFinished) throw new Error("COPY FROM STDIN ended before all data was sent");
     },
   };
 }
@@ -132,7 +134,7 @@ export class PostgresDb implements Db {
     this.#sql = connect(url, opts.max ?? 10);
   }
 
-  query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+  query<T extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.#sql.unsafe(sql, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<
       T[]
     >;

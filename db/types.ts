@@ -11,7 +11,7 @@ export type Row = Record<string, unknown>;
 
 export interface Queryable {
   /** One statement with `$1, $2, ...` parameters (extended protocol). */
-  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** A script of one or more statements without parameters (simple protocol). */
   exec(sql: string): Promise<void>;
 }

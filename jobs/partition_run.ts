@@ -1,0 +1,128 @@
+/**
+ * One partition run: claim → extract into staging → validate → transform and
+ * record, the last three in ONE transaction of the target database. Either
+ * the day's new rows and its `succeeded` state commit together, or nothing
+ * of the run does and the previous rows stay; the failure is then recorded.
+ */
+import type { Db, Tx } from "../db/types.ts";
+import { readSqlFiles } from "../sql/load.ts";
+import { type ClaimRequest, claimPartition, type Holder, startHeartbeat } from "./claim.ts";
+import { type ExtractDeps, extractDay } from "./extract.ts";
+import { validateStaging } from "./validate.ts";
+import type { Transform } from "./transform.ts";
+import { LostClaimError, messageOf } from "./errors.ts";
+
+const SQL = await readSqlFiles({
+  createStaging: "etl/create_staging.sql",
+  deleteDay: "etl/delete_day.sql",
+  recordSuccess: "etl/record_success.sql",
+  recordFailure: "etl/record_failure.sql",
+  finishRun: "etl/finish_run.sql",
+});
+
+export interface RunDeps extends ExtractDeps {
+  db: Db;
+  transform: Transform;
+  /** Test seam: runs inside the transaction right after the day's rows were deleted. */
+  afterDelete?: (tx: Tx) => Promise<void>;
+}
+
+export interface RunOptions {
+  job: string;
+  day: string;
+  /** What started the run: cli, schedule, backfill, ui. */
+  trigger: string;
+  /** Who runs it (host:pid), for the runs history and busy messages. */
+  runner: string;
+  apiUrl: string;
+  token: string;
+  attempts: number;
+  timeoutMs: number;
+  leaseSeconds: number;
+  backoffMs?: number;
+}
+
+export type RunResult =
+  | {
+    status: "succeeded";
+    runId: number;
+    rowsIn: number;
+    rowsOut: number;
+    attempts: number;
+    ms: number;
+  }
+  | { status: "failed"; runId: number; error: string; ms: number }
+  | { status: "busy"; holder: Holder };
+
+export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
+  const { db, transform } = deps;
+  const started = performance.now();
+  const req: ClaimRequest = {
+    job: opts.job,
+    day: opts.day,
+    trigger: opts.trigger,
+    runner: opts.runner,
+    leaseSeconds: opts.leaseSeconds,
+  };
+  const claim = await claimPartition(db, req);
+  if (claim.kind === "busy") return { status: "busy", holder: claim.holder };
+  const { runId } = claim;
+  let lost = false;
+  const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
+  try {
+    const done = await db.transaction(async (tx) => {
+      await tx.exec(SQL.createStaging);
+      const extracted = await extractDay(tx, deps, {
+        apiUrl: opts.apiUrl,
+        token: opts.token,
+        day: opts.day,
+        attempts: opts.attempts,
+        timeoutMs: opts.timeoutMs,
+        backoffMs: opts.backoffMs,
+      });
+      const rowsIn = await validateStaging(tx, opts.day);
+      await tx.query(SQL.deleteDay, [opts.day]);
+      await deps.afterDelete?.(tx);
+      const [{ rows_out: rowsOut }] = await tx.query<{ rows_out: number }>(transform.sql);
+      const held = await tx.query(SQL.recordSuccess, [
+        opts.job,
+        opts.day,
+        runId,
+        transform.version,
+        transform.hash,
+        rowsIn,
+        rowsOut,
+      ]);
+      if (held.length === 0 || lost) {
+        throw new LostClaimError(
+          `run ${runId} lost its claim on ${opts.job} ${opts.day} (its lease of ` +
+            `${opts.leaseSeconds} s ran out and another runner took over); nothing was committed`,
+        );
+      }
+      await tx.query(SQL.finishRun, [
+        runId,
+        "succeeded",
+        rowsIn,
+        rowsOut,
+        transform.version,
+        transform.hash,
+        null,
+      ]);
+      return { rowsIn, rowsOut, attempts: extracted.attempts };
+    });
+    return { status: "succeeded", runId, ...done, ms: Math.round(performance.now() - started) };
+  } catch (e) {
+    const error = messageOf(e);
+    await recordFailure(db, opts, runId, error);
+    return { status: "failed", runId, error, ms: Math.round(performance.now() - started) };
+  } finally {
+    await heartbeat.stop();
+  }
+}
+
+async function recordFailure(db: Db, opts: RunOptions, runId: number, error: string) {
+  await db.transaction(async (tx) => {
+    await tx.query(SQL.recordFailure, [opts.job, opts.day, runId, error]);
+    await tx.query(SQL.finishRun, [runId, "failed", null, null, null, null, error]);
+  });
+}
