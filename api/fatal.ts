@@ -1,0 +1,22 @@
+/** How the API's command-line entry points report a fatal error. */
+import { ConfigError } from "../config.ts";
+import { DatabaseLockedError } from "../db/dir_lock.ts";
+import { MigrationError } from "../db/migrate.ts";
+
+/** A one-line message for errors the user can fix; the full error for anything else. */
+export function describeFatal(e: unknown): string {
+  if (
+    e instanceof ConfigError || e instanceof DatabaseLockedError || e instanceof MigrationError
+  ) {
+    return `error: ${e.message}`;
+  }
+  if (e instanceof Deno.errors.AddrInUse) {
+    return `error: the port is in use (${e.message}); stop the other server or set PORT`;
+  }
+  const err = e as { code?: string; message?: string };
+  if (err?.code === "ECONNREFUSED" || err?.code === "ENOTFOUND") {
+    return `error: cannot reach the source database (${err.message}); ` +
+      `check SOURCE_DATABASE_URL and that PostgreSQL is running`;
+  }
+  return `error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+}

@@ -1,0 +1,107 @@
+/**
+ * `deno task serve`: the source API.
+ *
+ * Embedded default (no SOURCE_DATABASE_URL): the token is generated once into
+ * DATA_DIR/api-token unless API_TOKEN is set, and an empty database gets the
+ * default demo data. Against a real database API_TOKEN is required.
+ */
+import { ConfigError, loadConfig } from "../config.ts";
+import { openMigrated } from "../db/open.ts";
+import type { Db } from "../db/types.ts";
+import { createApp } from "./app.ts";
+import { describeFatal } from "./fatal.ts";
+import { seed } from "./seed.ts";
+import { demoToken } from "./token.ts";
+
+/** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */
+export const DEMO_SEED = { from: "2024-01-01", days: 10, everySeconds: 60 };
+
+const SHUTDOWN_GRACE_MS = 5000;
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  if (cfg.sourceDatabaseUrl && !cfg.apiToken) {
+    throw new ConfigError(
+      "API_TOKEN is not set: against a real database (SOURCE_DATABASE_URL) the API needs a " +
+        "token; set API_TOKEN to a long random string (e.g. `openssl rand -hex 24`)",
+    );
+  }
+  const db = await openMigrated("source", { url: cfg.sourceDatabaseUrl, dataDir: cfg.dataDir });
+  try {
+    let token = cfg.apiToken;
+    let tokenNote = "";
+    if (!token) {
+      const demo = await demoToken(cfg.dataDir);
+      token = demo.token;
+      tokenNote = `${demo.created ? "generated a token into" : "token from"} ${demo.path}`;
+    }
+    if (!cfg.sourceDatabaseUrl) await seedIfEmpty(db);
+
+    const app = createApp({ db, token, maxRangeDays: cfg.maxRangeDays, logRequests: true });
+    const server = Deno.serve({
+      port: cfg.port,
+      onListen: ({ port }) => {
+        const base = `http://localhost:${port}`;
+        console.log(`windbin source API on ${base} (database: ${db.label})`);
+        console.log(`  docs: ${base}/docs   health: ${base}/health`);
+        if (tokenNote) {
+          // Printed on purpose, like a notebook server: it is the demo's own token.
+          console.log(`  ${tokenNote}; try:`);
+          console.log(
+            `  curl -H "Authorization: Bearer ${token}" "${base}/data?date=${DEMO_SEED.from}&variables=wind_speed,power"`,
+          );
+        }
+      },
+    }, app.fetch);
+    await untilSignal();
+    console.log("shutting down");
+    await Promise.race([server.shutdown(), delay(SHUTDOWN_GRACE_MS)]);
+  } finally {
+    await db.close();
+  }
+}
+
+async function seedIfEmpty(db: Db): Promise<void> {
+  const [row] = await db.query<{ empty: boolean }>(
+    "SELECT NOT EXISTS (SELECT 1 FROM data) AS empty",
+  );
+  if (!row.empty) return;
+  const { from, days, everySeconds } = DEMO_SEED;
+  console.log(
+    `The embedded source database is empty: seeding ${days} days of demo data from ${from} ` +
+      `(every ${everySeconds} s)...`,
+  );
+  const t0 = performance.now();
+  const { rows } = await seed(db, DEMO_SEED);
+  console.log(`  ${rows} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function untilSignal(): Promise<Deno.Signal> {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  return new Promise((resolve) => {
+    const handlers = signals.map((sig) => {
+      const h = () => {
+        handlers.forEach(([s, f]) => Deno.removeSignalListener(s, f));
+        // A second signal while we close: leave at once.
+        for (const s of signals) Deno.addSignalListener(s, () => Deno.exit(130));
+        resolve(sig);
+      };
+      Deno.addSignalListener(sig, h);
+      return [sig, h] as const;
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+    Deno.exit(0);
+  } catch (e) {
+    console.error(describeFatal(e));
+    Deno.exit(1);
+  }
+}

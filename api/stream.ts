@@ -1,0 +1,95 @@
+/**
+ * Turning a database byte stream into an HTTP response body.
+ *
+ * The body pulls one chunk from the database per read by the client, so a
+ * slow client slows the query instead of filling memory. When the client goes
+ * away the body is cancelled and the iterator's `return()` stops the query.
+ */
+
+/** Something that yields byte chunks and can be stopped (an async generator). */
+export type ChunkIterator = AsyncIterator<Uint8Array, unknown, undefined>;
+
+/**
+ * Starts `source` and waits for its first chunk, so that a failing query
+ * (database down, bad SQL) throws here, before any status line is sent.
+ */
+export async function startStream(
+  source: AsyncIterable<Uint8Array>,
+): Promise<ReadableStream<Uint8Array>> {
+  const it = source[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array, unknown>;
+  try {
+    first = await it.next();
+  } catch (e) {
+    await it.return?.().catch(() => {});
+    throw e;
+  }
+  return bodyFrom(it, first);
+}
+
+function bodyFrom(it: ChunkIterator, first: IteratorResult<Uint8Array, unknown>) {
+  let pending: IteratorResult<Uint8Array, unknown> | null = first;
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        // Skip empty chunks: enqueueing nothing would leave the read unanswered.
+        while (true) {
+          const r = pending ?? await it.next();
+          pending = null;
+          // The client may have gone while we waited: the controller is closed then.
+          if (cancelled) return;
+          if (r.done) return controller.close();
+          if (r.value.length) return controller.enqueue(r.value);
+        }
+      } catch (e) {
+        if (cancelled) return;
+        // Headers are out already: all we can do is break the body, so the
+        // client sees a failed transfer rather than a short but valid answer.
+        console.error(`/data: the stream failed mid-way: ${(e as Error).message}`);
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      cancelled = true;
+      try {
+        await it.return?.();
+      } catch (e) {
+        console.error(
+          `/data: stopping the query after the client left failed: ${(e as Error).message}`,
+        );
+      }
+    },
+  }, { highWaterMark: 0 });
+}
+
+const NL = 0x0a;
+const COMMA = 0x2c;
+const OPEN = new Uint8Array([0x5b]); // [
+const CLOSE = new Uint8Array([0x5d]); // ]
+
+/**
+ * One JSON text per line → one JSON array, byte-wise: newlines become commas,
+ * except the last one. No row is parsed or built in JS. The `]` is written
+ * only when the source ended normally, so a failure never looks complete.
+ */
+export async function* jsonArray(lines: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let first = true;
+  let comma = false; // a line ended at the end of the previous chunk
+  for await (const chunk of lines) {
+    if (!chunk.length) continue;
+    const lead = (first ? 1 : 0) + (comma ? 1 : 0);
+    const endsLine = chunk[chunk.length - 1] === NL;
+    const body = endsLine ? chunk.subarray(0, chunk.length - 1) : chunk;
+    const out = new Uint8Array(lead + body.length);
+    let o = 0;
+    if (first) out[o++] = OPEN[0];
+    if (comma) out[o++] = COMMA;
+    out.set(body, o);
+    for (let i = out.indexOf(NL, o); i !== -1; i = out.indexOf(NL, i + 1)) out[i] = COMMA;
+    first = false;
+    comma = endsLine;
+    yield out;
+  }
+  yield first ? new Uint8Array([OPEN[0], CLOSE[0]]) : CLOSE;
+}

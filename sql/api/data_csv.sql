@@ -1,0 +1,16 @@
+-- /data as CSV: a header line, then one line per reading, NULL as an empty field.
+-- This text becomes the SELECT of a COPY (simple protocol, no bound parameters).
+-- api/query.ts fills the placeholders from validated values only:
+--   {{columns}}  ", wind_speed, power" from the variable whitelist
+--   {{start}}    an instant re-formatted by Temporal, e.g. 2024-01-01T00:00:00.000000Z
+--   {{end_op}}   <= (start/end, inclusive) or < (date, half-open)
+--   {{end}}      like {{start}}
+-- The timestamp is written as UTC with a Z, with a fraction only when it is not zero.
+SELECT
+  to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+    || CASE WHEN date_trunc('second', timestamp) = timestamp THEN ''
+            ELSE rtrim(to_char(timestamp AT TIME ZONE 'UTC', '.US'), '0') END
+    || 'Z' AS "timestamp"{{columns}}
+FROM data
+WHERE timestamp >= '{{start}}'::timestamptz AND timestamp {{end_op}} '{{end}}'::timestamptz
+ORDER BY timestamp
