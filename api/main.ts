@@ -78,17 +78,16 @@ async function seedIfEmpty(db: Db): Promise<void> {
 
 function untilSignal(): Promise<Deno.Signal> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  let received = false;
   return new Promise((resolve) => {
-    const handlers = signals.map((sig) => {
-      const h = () => {
-        handlers.forEach(([s, f]) => Deno.removeSignalListener(s, f));
+    for (const sig of signals) {
+      Deno.addSignalListener(sig, () => {
         // A second signal while we close: leave at once.
-        for (const s of signals) Deno.addSignalListener(s, () => Deno.exit(130));
+        if (received) Deno.exit(130);
+        received = true;
         resolve(sig);
-      };
-      Deno.addSignalListener(sig, h);
-      return [sig, h] as const;
-    });
+      });
+    }
   });
 }
 

@@ -30,7 +30,6 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
       );
     }
   }
-  const variables = parseVariables(params.getAll("variables"));
   const start = single(params, "start");
   const end = single(params, "end");
   const date = single(params, "date");
@@ -43,6 +42,7 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
       throw new ParamError("date", `"${date.slice(0, 60)}" is not a calendar date YYYY-MM-DD`);
     }
     const from = dayStart(date);
+    const variables = parseVariables(params.getAll("variables"));
     return { start: from, end: from.add({ hours: 24 }), endInclusive: false, variables };
   }
   if (start === undefined) {
@@ -66,6 +66,7 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
         `MAX_RANGE_DAYS); split it into several requests`,
     );
   }
+  const variables = parseVariables(params.getAll("variables"));
   return { start: from, end: to, endInclusive: true, variables };
 }
 

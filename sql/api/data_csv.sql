@@ -6,6 +6,8 @@
 --   {{end_op}}   <= (start/end, inclusive) or < (date, half-open)
 --   {{end}}      like {{start}}
 -- The timestamp is written as UTC with a Z, with a fraction only when it is not zero.
+-- ORDER BY names data.timestamp: plain "timestamp" would sort by the text alias.
+-- No comment may follow the SQL: it is embedded in COPY (...).
 SELECT
   to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
     || CASE WHEN date_trunc('second', timestamp) = timestamp THEN ''
@@ -13,4 +15,4 @@ SELECT
     || 'Z' AS "timestamp"{{columns}}
 FROM data
 WHERE timestamp >= '{{start}}'::timestamptz AND timestamp {{end_op}} '{{end}}'::timestamptz
-ORDER BY timestamp
+ORDER BY data.timestamp

@@ -13,4 +13,4 @@ SELECT
     || '}'
 FROM data
 WHERE timestamp >= '{{start}}'::timestamptz AND timestamp {{end_op}} '{{end}}'::timestamptz
-ORDER BY timestamp
+ORDER BY data.timestamp
