@@ -81,40 +81,70 @@ function wrapTx(tx: TxSql): Tx {
       await tx.unsafe(sql).simple();
     },
     copyFrom: async (copySql, body) => {
-      const writable = await tx.unsafe(copySql).writable();
-      // The server can reject the data mid-stream (postgres.js then destroys the
-      // writable): remember the first error and stop writing.
+      const query = tx.unsafe(copySql);
+      const completed = copyCompletion(query as unknown as CopyQuery);
+      const writable = await query.writable();
+      // The server can reject the data mid-stream: remember the first error, stop writing.
       let failure: unknown = null;
+      completed.catch((e) => failure ??= e);
       writable.on("error", (e) => failure ??= e);
-      const settled = (event: "drain" | "finish") =>
+      const drained = () =>
         new Promise<void>((resolve) => {
           const done = () => {
-            writable.off(event, done);
+            writable.off("drain", done);
             writable.off("close", done);
             resolve();
           };
-          writable.once(event, done);
+          writable.once("drain", done);
           writable.once("close", done);
+          completed.then(done, done);
         });
       try {
         for await (const chunk of body) {
           if (failure || writable.destroyed) break;
-          if (!writable.write(chunk)) await settled("drain");
+          if (!writable.write(chunk)) await drained();
         }
       } catch (e) {
         // The source broke: abort the COPY (CopyFail) so nothing of it is kept.
         writable.destroy(e instanceof Error ? e : new Error(String(e)));
+        await completed.catch(() => {});
         throw e;
       }
-      if (!failure && !writable.destroyed) {
-        const finished = settled("finish");
-        writable.end();
-        await finished;
-      }
+      if (!failure && !writable.destroyed) writable.end();
+      await completed;
       if (failure) throw failure;
-      if (!writable.writableFinished) throw new Error("COPY FROM STDIN ended before all data was sent");
     },
   };
+}
+
+interface CopyQuery {
+  resolve: (x: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Settles when a COPY FROM STDIN query really ends: resolved at ReadyForQuery,
+ * rejected with the server's error. postgres.js 3.4.9 resolves the query with
+ * the writable first and drops an error that arrives after CopyDone (the
+ * writable then never finishes), so we listen on the query's own
+ * resolve/reject, which it calls again at the end.
+ */
+function copyCompletion(query: CopyQuery): Promise<void> {
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
+  const origResolve = query.resolve;
+  const origReject = query.reject;
+  let resolves = 0;
+  query.resolve = (x) => {
+    // First call hands out the writable (CopyInResponse); the second is ReadyForQuery.
+    if (++resolves === 2) resolve();
+    origResolve(x);
+  };
+  query.reject = (e) => {
+    reject(e);
+    origReject(e);
+  };
+  promise.catch(() => {});
+  return promise;
 }
 
 export class PostgresDb implements Db {

@@ -73,7 +73,9 @@ export async function extractDay(
         throw e;
       }
       const delay = Math.round(deps.random() * Math.min(cap, base * 2 ** (attempt - 1)));
-      deps.log(`attempt ${attempt}/${opts.attempts} failed: ${messageOf(e)}; retrying in ${delay} ms`);
+      deps.log(
+        `attempt ${attempt}/${opts.attempts} failed: ${messageOf(e)}; retrying in ${delay} ms`,
+      );
       await deps.sleep(delay);
     }
   }
@@ -96,13 +98,17 @@ async function attemptOnce(
     throw new TransientError(
       signal.aborted
         ? `the source API did not answer within ${opts.timeoutMs} ms (${opts.apiUrl})`
-        : `cannot reach the source API at ${opts.apiUrl}: ${messageOf(e)}. Is it running? (SOURCE_API_URL)`,
+        : `cannot reach the source API at ${opts.apiUrl}: ${
+          messageOf(e)
+        }. Is it running? (SOURCE_API_URL)`,
       { cause: e },
     );
   }
   if (!res.ok) {
     const detail = (await res.text().catch(() => "")).slice(0, 300).trim();
-    const what = `the source API answered ${res.status} ${res.statusText}${detail ? `: ${detail}` : ""}`;
+    const what = `the source API answered ${res.status} ${res.statusText}${
+      detail ? `: ${detail}` : ""
+    }`;
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       throw new TransientError(what);
     }
@@ -115,7 +121,9 @@ async function attemptOnce(
   const type = res.headers.get("content-type") ?? "";
   if (!type.startsWith("text/csv")) {
     await res.body?.cancel();
-    throw new ApiRefusedError(`the source API answered with ${type || "no content type"}, not text/csv`);
+    throw new ApiRefusedError(
+      `the source API answered with ${type || "no content type"}, not text/csv`,
+    );
   }
   const body = new CheckedCsv(res.body!, signal, opts.timeoutMs);
   try {

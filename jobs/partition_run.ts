@@ -6,8 +6,8 @@
  */
 import type { Db, Tx } from "../db/types.ts";
 import { readSqlFiles } from "../sql/load.ts";
-import { type ClaimRequest, claimPartition, type Holder, startHeartbeat } from "./claim.ts";
-import { type ExtractDeps, extractDay } from "./extract.ts";
+import { claimPartition, type ClaimRequest, type Holder, startHeartbeat } from "./claim.ts";
+import { extractDay, type ExtractDeps } from "./extract.ts";
 import { validateStaging } from "./validate.ts";
 import type { Transform } from "./transform.ts";
 import { LostClaimError, messageOf } from "./errors.ts";

@@ -30,11 +30,15 @@ export async function validateStaging(tx: Tx, day: string): Promise<number> {
     problems.push(`${c.duplicates} timestamps appear more than once, e.g. ${c.duplicate_example}`);
   }
   if (c.non_finite) {
-    problems.push(`${c.non_finite} readings with NaN or infinite values, e.g. at ${c.non_finite_example}`);
+    problems.push(
+      `${c.non_finite} readings with NaN or infinite values, e.g. at ${c.non_finite_example}`,
+    );
   }
   if (problems.length) {
     throw new ValidationError(
-      `the source API's answer for ${day} is invalid: ${problems.join("; ")}. Nothing was written; ` +
+      `the source API's answer for ${day} is invalid: ${
+        problems.join("; ")
+      }. Nothing was written; ` +
         `fix the source data or the API and run the day again.`,
     );
   }
