@@ -1,0 +1,151 @@
+/**
+ * `deno task etl` as a user runs it: real processes, exit codes, output, and
+ * two processes started together on the same day.
+ */
+import assert from "node:assert/strict";
+import { migratedDb, tempDir, TEST_DATABASE_URL } from "./helpers/databases.ts";
+import { csv, dayCsv, startFakeApi, status } from "./helpers/fake_api.ts";
+
+const DAY = "2024-01-02";
+
+interface Out {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function inherited(): Record<string, string> {
+  const keep: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "DENO_DIR", "TMPDIR"]) {
+    const v = Deno.env.get(k);
+    if (v) keep[k] = v;
+  }
+  return keep;
+}
+
+function etl(args: string[], env: Record<string, string>): Promise<Out> {
+  const cmd = new Deno.Command("deno", {
+    args: ["task", "-q", "etl", ...args],
+    // Only what the test sets: a TARGET_DATABASE_URL of the caller must not leak in.
+    clearEnv: true,
+    env: { ...inherited(), NO_COLOR: "1", ETL_ATTEMPTS: "2", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  return cmd.output().then((o) => ({
+    code: o.code,
+    stdout: new TextDecoder().decode(o.stdout),
+    stderr: new TextDecoder().decode(o.stderr),
+  }));
+}
+
+Deno.test("etl cli: --help, and bad usage exits 2 naming the problem", async () => {
+  const help = await etl(["--help"], {});
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: deno task etl --date YYYY-MM-DD/);
+  const missing = await etl([], {});
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--date YYYY-MM-DD is required/);
+  const bad = await etl(["--date", "2024-02-30"], {});
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--date must be a real date/);
+  const unknown = await etl(["--date", DAY, "--frobnicate"], {});
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /frobnicate/);
+  const config = await etl(["--date", DAY], { ETL_ATTEMPTS: "zero" });
+  assert.equal(config.code, 2);
+  assert.match(config.stderr, /ETL_ATTEMPTS must be a whole number/);
+});
+
+Deno.test("etl cli: on the embedded database, success prints a summary and exits 0; a 401 exits 1", async () => {
+  const dataDir = await tempDir("etl_cli_");
+  const api = startFakeApi();
+  try {
+    api.answer(csv(dayCsv(DAY, 60)));
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const ok = await etl(["--date", DAY], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(
+      ok.stdout,
+      /^etl 2024-01-02 succeeded: 1440 readings -> 1152 rows \(144 bins x 8 signals\)/,
+    );
+
+    api.answer(status(401, "unauthorized"));
+    const denied = await etl(["--date", DAY], env);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /etl 2024-01-02 failed .*401/);
+    assert.equal(api.requests.length, 2, "a 401 is not retried");
+  } finally {
+    await api.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("etl cli: without API_TOKEN it uses the token the embedded API wrote, or says what to set", async () => {
+  const dataDir = await tempDir("etl_cli_token_");
+  const api = startFakeApi();
+  try {
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url };
+    const none = await etl(["--date", DAY], env);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /API_TOKEN is not set/);
+    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file\n");
+    api.answer(csv(dayCsv(DAY, 600)));
+    const ok = await etl(["--date", DAY], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file");
+  } finally {
+    await api.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "[postgres] etl cli: two processes on the same day at once: one runs, the other exits 3 busy",
+  ignore: !TEST_DATABASE_URL,
+  async fn() {
+    const target = await migratedDb("postgres", "target");
+    const api = startFakeApi();
+    try {
+      // A slow answer keeps the first process inside its claim while the second starts.
+      api.answer(async (req) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        return csv(dayCsv(DAY, 60))(req);
+      });
+      const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+      const [a, b] = await Promise.all([etl(["--date", DAY], env), etl(["--date", DAY], env)]);
+      const codes = [a.code, b.code].sort();
+      assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
+      const busy = a.code === 3 ? a : b;
+      assert.match(busy.stderr, /etl 2024-01-02 is busy: run \d+ by .* holds it/);
+      const [{ n }] = await target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
+      assert.equal(n, 1152);
+    } finally {
+      await api.close();
+      await target.close();
+    }
+  },
+});
+
+Deno.test("etl cli: a second process on a busy embedded database is refused at once, naming the holder", async () => {
+  const dataDir = await tempDir("etl_cli_lock_");
+  const api = startFakeApi();
+  try {
+    api.answer(async (req) => {
+      await new Promise((r) => setTimeout(r, 2500));
+      return csv(dayCsv(DAY, 600))(req);
+    });
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const first = etl(["--date", DAY], env);
+    // Give the first process time to open the database.
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await etl(["--date", DAY], env);
+    assert.equal(second.code, 2);
+    assert.match(second.stderr, /embedded target database .* is in use by pid \d+/);
+    assert.equal((await first).code, 0);
+  } finally {
+    await api.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
