@@ -1,0 +1,160 @@
+/**
+ * Shared benchmark plumbing: fresh databases on a real PostgreSQL, the API
+ * as a separate process, timing statistics, peak RSS of a child process.
+ *
+ * Figures are reported as ratios to a floor measured in the same run: the
+ * machines are noisy, ratios are what carry over.
+ */
+import postgres from "postgres";
+
+export const BENCH_DATABASE_URL = Deno.env.get("BENCH_DATABASE_URL") ??
+  Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+export const ROOT = new URL("../", import.meta.url).pathname;
+
+/** Drops and creates database `name` next to BENCH_DATABASE_URL's; returns its URL. */
+export async function freshDatabase(name: string): Promise<string> {
+  const admin = postgres(BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(BENCH_DATABASE_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = postgres(BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+export interface ApiProcess {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** `api/main.ts` as its own process on a free port, against `sourceUrl`. */
+export async function startApiProcess(
+  sourceUrl: string,
+  v8Flags: string[] = [],
+): Promise<ApiProcess> {
+  const port = freePort();
+  const token = "bench-token";
+  const child = new Deno.Command("deno", {
+    args: ["run", "-A", ...v8Flags, "api/main.ts"],
+    cwd: ROOT,
+    env: { SOURCE_DATABASE_URL: sourceUrl, API_TOKEN: token, PORT: String(port), NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`${url}/health`);
+      await r.body?.cancel();
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    token,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+export interface Stats {
+  min: number;
+  median: number;
+  runs: number[];
+}
+
+export function stats(runs: number[]): Stats {
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { min: sorted[0], median, runs };
+}
+
+export async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Runs `a` and `b` alternately `n` times (after one warm-up each), so that
+ * drift in machine load hits both alike.
+ */
+export async function alternate(
+  n: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[Stats, Stats]> {
+  await a();
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < n; i++) {
+    ta.push(await time(a));
+    tb.push(await time(b));
+  }
+  return [stats(ta), stats(tb)];
+}
+
+export const ms = (x: number) => `${x.toFixed(0)} ms`;
+export const fmt = (s: Stats) => `min ${ms(s.min)} / median ${ms(s.median)}`;
+
+/** A child process' wall time and peak RSS (via GNU time when present). */
+export async function measureProcess(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ ms: number; peakRssMb: number | null; code: number; stderr: string }> {
+  const gnuTime = await exists("/usr/bin/time");
+  const cmd = gnuTime ? "/usr/bin/time" : args[0];
+  const cmdArgs = gnuTime ? ["-f", "__RSS_KB=%M", ...args] : args.slice(1);
+  const t0 = performance.now();
+  const out = await new Deno.Command(cmd, {
+    args: cmdArgs,
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const elapsed = performance.now() - t0;
+  const stderr = new TextDecoder().decode(out.stderr);
+  const m = /__RSS_KB=(\d+)/.exec(stderr);
+  return {
+    ms: elapsed,
+    peakRssMb: m ? Number(m[1]) / 1024 : null,
+    code: out.code,
+    stderr: stderr.replace(/__RSS_KB=\d+\n?/, ""),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

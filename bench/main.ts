@@ -1,0 +1,16 @@
+/**
+ * `deno task bench [api|etl]`: benchmarks on a real PostgreSQL
+ * (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server).
+ * Not tests: they print figures and ratios to floors measured in the same run.
+ */
+import { benchEtl } from "./etl.ts";
+import { BENCH_DATABASE_URL } from "./lib.ts";
+import { describeUrl } from "../db/url.ts";
+
+const which = Deno.args[0] ?? "all";
+const log = (line: string) => console.log(line);
+log(`windbin benchmarks on ${describeUrl(BENCH_DATABASE_URL)} (${Deno.build.target})`);
+if (which === "etl" || which === "all") {
+  log("\n== ETL ==");
+  await benchEtl(log);
+}
