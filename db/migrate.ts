@@ -34,6 +34,23 @@ const CREATE_TABLE = `
     PRIMARY KEY (set, version)
   )`;
 
+/**
+ * The common case in one round trip and no lock: every file is recorded with
+ * its checksum and nothing else is. Anything else takes the careful path below.
+ */
+async function upToDate(db: Db, set: MigrationSet, files: MigrationFile[]): Promise<boolean> {
+  const [{ exists }] = await db.query<{ exists: boolean }>(
+    `SELECT to_regclass('windbin_migrations') IS NOT NULL AS exists`,
+  );
+  if (!exists) return false;
+  const rows = await db.query<{ version: number; sha256: string }>(
+    `SELECT version, sha256 FROM windbin_migrations WHERE set = $1 ORDER BY version`,
+    [set],
+  );
+  return rows.length === files.length &&
+    rows.every((r, i) => r.version === files[i].version && r.sha256 === files[i].sha256);
+}
+
 export function migrationsDir(set: MigrationSet): URL {
   return new URL(`../migrations/${set}/`, import.meta.url);
 }
@@ -71,6 +88,7 @@ export async function migrate(
   dir = migrationsDir(set),
 ): Promise<string[]> {
   const files = await readMigrations(dir);
+  if (await upToDate(db, set, files)) return [];
   const applied: string[] = [];
   const lock = `SELECT pg_advisory_xact_lock(hashtext('windbin.migrate.' || $1::text))`;
   // The table itself is created under the lock: concurrent CREATE IF NOT EXISTS can collide.

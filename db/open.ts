@@ -1,7 +1,5 @@
 /** Picks the adapter: a URL means real PostgreSQL, no URL means embedded PGlite under DATA_DIR. */
 import type { Db } from "./types.ts";
-import { PostgresDb } from "./postgres.ts";
-import { PgliteDb } from "./pglite.ts";
 import { migrate, type MigrationSet } from "./migrate.ts";
 
 export interface OpenOptions {
@@ -11,7 +9,12 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(role: MigrationSet, opts: OpenOptions): Promise<Db> {
-  if (opts.url) return new PostgresDb(opts.url);
+  // Adapters load on demand: a short-lived process (deno task etl) pays only for its own.
+  if (opts.url) {
+    const { PostgresDb } = await import("./postgres.ts");
+    return new PostgresDb(opts.url);
+  }
+  const { PgliteDb } = await import("./pglite.ts");
   return await PgliteDb.open(`${opts.dataDir.replace(/\/+$/, "")}/${role}`, role);
 }
 

@@ -49,10 +49,23 @@ export type RunResult =
     rowsIn: number;
     rowsOut: number;
     attempts: number;
+    /** Milliseconds per phase. */
+    phases: Phases;
     ms: number;
   }
   | { status: "failed"; runId: number; error: string; ms: number }
   | { status: "busy"; holder: Holder };
+
+export interface Phases {
+  claim: number;
+  extract: number;
+  validate: number;
+  /** Delete, insert of the aggregates, and the state records. */
+  transform: number;
+  commit: number;
+}
+
+const since = (t: number) => Math.round(performance.now() - t);
 
 export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
   const { db, transform } = deps;
@@ -70,6 +83,19 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   let lost = false;
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
   try {
+    const phases: Phases = {
+      claim: since(started),
+      extract: 0,
+      validate: 0,
+      transform: 0,
+      commit: 0,
+    };
+    let mark = performance.now();
+    const lap = (phase: keyof Phases) => {
+      const now = performance.now();
+      phases[phase] = Math.round(now - mark);
+      mark = now;
+    };
     const done = await db.transaction(async (tx) => {
       await tx.exec(SQL.createStaging);
       const extracted = await extractDay(tx, deps, {
@@ -80,7 +106,9 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         timeoutMs: opts.timeoutMs,
         backoffMs: opts.backoffMs,
       });
+      lap("extract");
       const rowsIn = await validateStaging(tx, opts.day);
+      lap("validate");
       await tx.query(SQL.deleteDay, [opts.day]);
       await deps.afterDelete?.(tx);
       const [{ rows_out: rowsOut }] = await tx.query<{ rows_out: number }>(transform.sql);
@@ -99,6 +127,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
             `${opts.leaseSeconds} s ran out and another runner took over); nothing was committed`,
         );
       }
+      lap("transform");
       await tx.query(SQL.finishRun, [
         runId,
         "succeeded",
@@ -110,11 +139,12 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
       ]);
       return { rowsIn, rowsOut, attempts: extracted.attempts };
     });
-    return { status: "succeeded", runId, ...done, ms: Math.round(performance.now() - started) };
+    lap("commit");
+    return { status: "succeeded", runId, ...done, phases, ms: since(started) };
   } catch (e) {
     const error = messageOf(e);
     await recordFailure(db, opts, runId, error);
-    return { status: "failed", runId, error, ms: Math.round(performance.now() - started) };
+    return { status: "failed", runId, error, ms: since(started) };
   } finally {
     await heartbeat.stop();
   }

@@ -1,9 +1,12 @@
 /** Validate: what arrived in staging must be one clean UTC day of readings. */
 import type { Tx } from "../db/types.ts";
-import { readSql } from "../sql/load.ts";
+import { readSqlFiles } from "../sql/load.ts";
 import { ValidationError } from "./errors.ts";
 
-const VALIDATE = await readSql("etl/validate_staging.sql");
+const SQL = await readSqlFiles({
+  validate: "etl/validate_staging.sql",
+  duplicateExample: "etl/duplicate_example.sql",
+});
 
 interface Checks {
   rows: number;
@@ -11,14 +14,13 @@ interface Checks {
   outside: number;
   outside_example: string | null;
   duplicates: number;
-  duplicate_example: string | null;
   non_finite: number;
   non_finite_example: string | null;
 }
 
 /** Returns the number of rows staged; throws ValidationError naming every problem found. */
 export async function validateStaging(tx: Tx, day: string): Promise<number> {
-  const [c] = await tx.query<Checks>(VALIDATE, [day]);
+  const [c] = await tx.query<Checks>(SQL.validate, [day]);
   const problems: string[] = [];
   if (c.null_timestamps) problems.push(`${c.null_timestamps} readings without a timestamp`);
   if (c.outside) {
@@ -27,7 +29,10 @@ export async function validateStaging(tx: Tx, day: string): Promise<number> {
     );
   }
   if (c.duplicates) {
-    problems.push(`${c.duplicates} timestamps appear more than once, e.g. ${c.duplicate_example}`);
+    const [{ example }] = await tx.query<{ example: string }>(SQL.duplicateExample);
+    problems.push(
+      `${c.duplicates} extra readings for timestamps that appear more than once, e.g. ${example}`,
+    );
   }
   if (c.non_finite) {
     problems.push(
