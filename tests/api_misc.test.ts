@@ -17,6 +17,16 @@ testBackends("/health checks the database: 200, then 503 once it is gone", async
     const body = await down.json();
     assert.equal(down.status, 503);
     assert.equal(body.error, "database_unavailable");
+    if (backend === "pglite") {
+      // A failing query is a 500 with a generic message: no SQL, no driver text.
+      const res = await fetch(`${api.url}/data?date=2024-01-01&variables=power`, {
+        headers: { Authorization: `Bearer ${api.token}` },
+      });
+      const text = await res.text();
+      assert.equal(res.status, 500);
+      assert.deepEqual(Object.keys(JSON.parse(text)), ["error", "message"]);
+      assert.doesNotMatch(text, /SELECT|COPY|PGlite|closed/i);
+    }
   } finally {
     await api.close();
     // A closed PGlite cannot be closed again; the postgres helper still drops its database.
