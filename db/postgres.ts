@@ -210,7 +210,15 @@ export class PostgresDb implements Db {
   async close(): Promise<void> {
     await Promise.all([
       this.#sql.end({ timeout: 5 }),
-      ...[...this.#all].map((c) => c.sql.end({ timeout: 5 })),
+      ...[...this.#all].map(async (c) => {
+        // A socket left paused (the lost-resume hang, or a stream abandoned
+        // mid-COPY) never reads the answers end() waits for, nor the close
+        // that would cancel postgres.js' lifetime timer (which then keeps the
+        // process alive): read on, and after end() drop the socket for sure.
+        c.socket?.resume();
+        await c.sql.end({ timeout: 5 });
+        c.socket?.destroy();
+      }),
     ]);
   }
 
