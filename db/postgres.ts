@@ -187,7 +187,9 @@ export class PostgresDb implements Db {
       const readable = await query.readable() as unknown as Readable;
       const merger = new ChunkMerger();
       try {
-        for await (const chunk of readable as AsyncIterable<Buffer>) {
+        // Not destroyed when the consumer leaves: postgres.js would then pause the
+        // socket on every later CopyData and the drain below could not read on.
+        for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
           const out = merger.push(chunk);
           if (out) yield out;
         }
