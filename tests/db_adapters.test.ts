@@ -110,11 +110,11 @@ testBackends("a copyFrom whose source fails mid-way rolls back everything", asyn
   try {
     await db.exec("CREATE TABLE t (id int, v float8)");
     const broken = new Error("source connection reset");
-    async function* source(): AsyncGenerator<Uint8Array> {
+    const source = async function* (): AsyncGenerator<Uint8Array> {
       const enc = new TextEncoder();
       for (let i = 0; i < 2000; i++) yield enc.encode(`${i},${i / 2}\n`);
       throw broken;
-    }
+    };
     await assert.rejects(
       db.transaction(async (tx) => {
         await tx.query("INSERT INTO t VALUES (-1, NULL)");
