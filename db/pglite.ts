@@ -11,6 +11,8 @@ import { type DirLock, lockDataDir } from "./dir_lock.ts";
 import { ChunkMerger } from "./chunks.ts";
 
 const FETCH_ROWS = 2000;
+/** As the postgres adapter's connection parameters: SQL that prints timestamps relies on it. */
+const SESSION = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'";
 const encoder = new TextEncoder();
 
 type PgQueryable = Pick<Transaction, "query" | "exec">;
@@ -45,7 +47,7 @@ export class PgliteDb implements Db {
     const lock = lockDataDir(dir, what);
     try {
       const pg = await PGlite.create(dir);
-      await pg.exec("SET TIME ZONE 'UTC'");
+      await pg.exec(SESSION);
       return new PgliteDb(pg, lock, dir);
     } catch (e) {
       lock.release();
@@ -56,7 +58,7 @@ export class PgliteDb implements Db {
   /** An in-memory database (tests), optionally started from a `template()` image. */
   static async memory(template?: Blob): Promise<PgliteDb> {
     const pg = await PGlite.create(template ? { loadDataDir: template } : {});
-    await pg.exec("SET TIME ZONE 'UTC'");
+    await pg.exec(SESSION);
     return new PgliteDb(pg, { release() {} }, "(in memory)");
   }
 
