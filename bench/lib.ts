@@ -45,38 +45,60 @@ export function freePort(): number {
 export interface ApiProcess {
   url: string;
   token: string;
-  stop(): Promise<void>;
+  /** Stops the process; returns its peak RSS in MB when measured. */
+  stop(): Promise<number | null>;
 }
 
-/** `api/main.ts` as its own process on a free port, against `sourceUrl`. */
+/**
+ * `api/main.ts` as its own process on a free port, against `sourceUrl`,
+ * with the permissions of `deno task serve`. With `measureRss`, it runs
+ * under GNU time (when present) and `stop()` reports its peak RSS.
+ */
 export async function startApiProcess(
   sourceUrl: string,
-  v8Flags: string[] = [],
+  opts: { measureRss?: boolean; v8Flags?: string } = {},
 ): Promise<ApiProcess> {
   const port = freePort();
   const token = "bench-token";
-  const child = new Deno.Command("deno", {
-    args: ["run", "-A", ...v8Flags, "api/main.ts"],
+  const deno = [
+    "deno",
+    "run",
+    "--allow-net",
+    "--allow-read=.",
+    "--allow-write=.",
+    "--allow-env",
+    ...(opts.v8Flags ? [`--v8-flags=${opts.v8Flags}`] : []),
+    "api/main.ts",
+  ];
+  const gnuTime = opts.measureRss && await exists("/usr/bin/time");
+  const [cmd, ...args] = gnuTime ? ["/usr/bin/time", "-f", "__RSS_KB=%M", ...deno] : deno;
+  const child = new Deno.Command(cmd, {
+    args,
     cwd: ROOT,
     env: { SOURCE_DATABASE_URL: sourceUrl, API_TOKEN: token, PORT: String(port), NO_COLOR: "1" },
     stdout: "null",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
+  const stderr = new Response(child.stderr).text();
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0;; i++) {
     try {
       const r = await fetch(`${url}/health`);
       await r.body?.cancel();
       if (r.ok) break;
     } catch { /* not up yet */ }
+    if (i > 200) throw new Error(`the API did not start: ${await stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,
     token,
     async stop() {
+      // GNU time passes the signal on and reports when its child has gone.
       child.kill("SIGTERM");
       await child.status;
+      const m = /__RSS_KB=(\d+)/.exec(await stderr);
+      return m ? Number(m[1]) / 1024 : null;
     },
   };
 }

@@ -3,6 +3,7 @@
  * (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server).
  * Not tests: they print figures and ratios to floors measured in the same run.
  */
+import { benchApi } from "./api.ts";
 import { benchEtl } from "./etl.ts";
 import { BENCH_DATABASE_URL } from "./lib.ts";
 import { describeUrl } from "../db/url.ts";
@@ -10,6 +11,14 @@ import { describeUrl } from "../db/url.ts";
 const which = Deno.args[0] ?? "all";
 const log = (line: string) => console.log(line);
 log(`windbin benchmarks on ${describeUrl(BENCH_DATABASE_URL)} (${Deno.build.target})`);
+if (!["all", "api", "etl"].includes(which)) {
+  console.error("usage: deno task bench [api|etl]");
+  Deno.exit(2);
+}
+if (which === "api" || which === "all") {
+  log("\n== Source API ==");
+  await benchApi(log);
+}
 if (which === "etl" || which === "all") {
   log("\n== ETL ==");
   await benchEtl(log);
