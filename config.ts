@@ -41,11 +41,19 @@ export interface Config {
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
   const port = int(get, "PORT", 8000, 1, 65535);
+  const sourceDatabaseUrl = optionalUrl(get, "SOURCE_DATABASE_URL");
+  const targetDatabaseUrl = optionalUrl(get, "TARGET_DATABASE_URL");
+  if (sourceDatabaseUrl && sourceDatabaseUrl === targetDatabaseUrl) {
+    // Both schemas have a table "data": one database cannot hold both.
+    throw new ConfigError(
+      "SOURCE_DATABASE_URL and TARGET_DATABASE_URL name the same database: use two databases",
+    );
+  }
   return {
     apiToken: get("API_TOKEN"),
     sourceApiUrl: url(get, "SOURCE_API_URL", `http://127.0.0.1:${port}`, ["http:", "https:"]),
-    sourceDatabaseUrl: optionalUrl(get, "SOURCE_DATABASE_URL"),
-    targetDatabaseUrl: optionalUrl(get, "TARGET_DATABASE_URL"),
+    sourceDatabaseUrl,
+    targetDatabaseUrl,
     partitionStart: day(get, "PARTITION_START", "2024-01-01"),
     etlCron: cron(get, "ETL_CRON", "0 1 * * *"),
     port,
