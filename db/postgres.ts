@@ -54,7 +54,8 @@ function connect(url: string, max: number, onSocket?: (s: net.Socket) => void): 
   const options = {
     max,
     onnotice: () => {},
-    connection: { application_name: "windbin", TimeZone: "UTC" },
+    // UTC and ISO dates: SQL that prints timestamps (the API) relies on both.
+    connection: { application_name: "windbin", TimeZone: "UTC", DateStyle: "ISO, YMD" },
     // Not in postgres.js' typings, but supported: it lets us set TCP_NODELAY.
     socket: socketFactory(onSocket),
   };
