@@ -5,16 +5,6 @@ import type { Db } from "../db/types.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { type ApiServer, startApi } from "./helpers/api_server.ts";
 
-/**
- * db/postgres.ts copyOut breaks out of `for await` over postgres.js' COPY readable, which
- * destroys it; postgres.js then pauses the socket on every later CopyData and the
- * connection hangs (and the next stream on it fails with COPY_IN_PROGRESS or never
- * answers). The fix is one line in db/postgres.ts (iterate
- * `readable.iterator({ destroyOnReturn: false })`); until it lands the abort steps are
- * ignored on postgres, because a hung connection would also hang the steps after them.
- */
-const POSTGRES_COPY_CANCEL_FIXED = false;
-
 // One day at 1 second: 86,400 rows, several MB per format, far beyond socket buffers.
 const DAY = "date=2024-01-01&variables=wind_speed,power,ambient_temperature";
 
@@ -66,7 +56,6 @@ testBackends(
       for (const accept of ["application/json", "text/csv", "application/x-ndjson"]) {
         await t.step({
           name: `a client that aborts mid-stream (${accept})`,
-          ignore: backend === "postgres" && !POSTGRES_COPY_CANCEL_FIXED,
           fn: async () => {
             const ctrl = new AbortController();
             const res = await fetch(`${api.url}/data?${DAY}`, {
