@@ -45,35 +45,28 @@ export function freePort(): number {
 export interface ApiProcess {
   url: string;
   token: string;
-  /** Stops the process; returns its peak RSS in MB when measured. */
-  stop(): Promise<number | null>;
+  /** Peak RSS so far in MB (Linux /proc VmHWM), or null where not available. */
+  peakRssMb(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** The command line of `deno task serve`, from deno.json, run without the task runner. */
+async function serveArgs(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const [cmd, ...args] = (config.tasks.serve as string).split(/\s+/);
+  if (cmd !== "deno") throw new Error(`unexpected serve task: ${config.tasks.serve}`);
+  return args;
 }
 
 /**
  * `api/main.ts` as its own process on a free port, against `sourceUrl`,
- * with the permissions of `deno task serve`. With `measureRss`, it runs
- * under GNU time (when present) and `stop()` reports its peak RSS.
+ * exactly as `deno task serve` runs it (flags and permissions).
  */
-export async function startApiProcess(
-  sourceUrl: string,
-  opts: { measureRss?: boolean; v8Flags?: string } = {},
-): Promise<ApiProcess> {
+export async function startApiProcess(sourceUrl: string): Promise<ApiProcess> {
   const port = freePort();
   const token = "bench-token";
-  const deno = [
-    "deno",
-    "run",
-    "--allow-net",
-    "--allow-read=.",
-    "--allow-write=.",
-    "--allow-env",
-    ...(opts.v8Flags ? [`--v8-flags=${opts.v8Flags}`] : []),
-    "api/main.ts",
-  ];
-  const gnuTime = opts.measureRss && await exists("/usr/bin/time");
-  const [cmd, ...args] = gnuTime ? ["/usr/bin/time", "-f", "__RSS_KB=%M", ...deno] : deno;
-  const child = new Deno.Command(cmd, {
-    args,
+  const child = new Deno.Command("deno", {
+    args: await serveArgs(),
     cwd: ROOT,
     env: { SOURCE_DATABASE_URL: sourceUrl, API_TOKEN: token, PORT: String(port), NO_COLOR: "1" },
     stdout: "null",
@@ -87,18 +80,33 @@ export async function startApiProcess(
       await r.body?.cancel();
       if (r.ok) break;
     } catch { /* not up yet */ }
-    if (i > 200) throw new Error(`the API did not start: ${await stderr}`);
+    if (i > 200) {
+      child.kill("SIGKILL");
+      throw new Error(`the API did not start: ${await stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,
     token,
+    async peakRssMb() {
+      // Deno reads another process' /proc entry only with --allow-all; grep may.
+      try {
+        const out = await new Deno.Command("grep", {
+          args: ["VmHWM", `/proc/${child.pid}/status`],
+          stdout: "piped",
+          stderr: "null",
+        }).output();
+        const m = /VmHWM:\s+(\d+) kB/.exec(new TextDecoder().decode(out.stdout));
+        return m ? Number(m[1]) / 1024 : null;
+      } catch {
+        return null;
+      }
+    },
     async stop() {
-      // GNU time passes the signal on and reports when its child has gone.
       child.kill("SIGTERM");
       await child.status;
-      const m = /__RSS_KB=(\d+)/.exec(await stderr);
-      return m ? Number(m[1]) / 1024 : null;
+      await stderr;
     },
   };
 }
