@@ -6,7 +6,8 @@
  * ParamError naming the parameter, which the app turns into a 400.
  */
 import { ParamError } from "./errors.ts";
-import { dayStart, formatInstant, isCalendarDate, parseInstant } from "./time.ts";
+import { dayStart, formatInstant, parseInstant } from "./time.ts";
+import { isDay } from "../config.ts";
 import { isVariable, type Variable, VARIABLE_NAMES } from "./variables.ts";
 
 export interface DataQuery {
@@ -38,7 +39,7 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
     if (start !== undefined || end !== undefined) {
       throw new ParamError("date", "give either date or start and end, not both");
     }
-    if (!isCalendarDate(date)) {
+    if (!isDay(date)) {
       throw new ParamError("date", `"${date.slice(0, 60)}" is not a calendar date YYYY-MM-DD`);
     }
     const from = dayStart(date);

@@ -5,7 +5,7 @@
  * range again leaves the same rows (existing rows in the range are overwritten).
  */
 import type { Db } from "../db/types.ts";
-import { isCalendarDate } from "./time.ts";
+import { isDay } from "../config.ts";
 
 export interface SeedOptions {
   /** First UTC day, YYYY-MM-DD. */
@@ -44,7 +44,7 @@ export async function seed(db: Db, opts: SeedOptions): Promise<{ rows: number }>
 
 /** Throws a RangeError that says which option is wrong and what is allowed. */
 export function checkSeedOptions(opts: SeedOptions): void {
-  if (!isCalendarDate(opts.from) || opts.from < "1970-01-01" || opts.from > "9999-01-01") {
+  if (!isDay(opts.from) || opts.from < "1970-01-01" || opts.from > "9999-01-01") {
     throw new RangeError(
       `from must be a calendar date YYYY-MM-DD from 1970 on (got "${opts.from}")`,
     );

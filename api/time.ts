@@ -6,6 +6,7 @@
  * offset means UTC. An unencoded `+` in a query string arrives as a space, so
  * `... 01:00` after the time is read as `+01:00`.
  */
+import { isDay } from "../config.ts";
 
 const FORM =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?| \d{2}:?\d{2})?)?$/;
@@ -22,7 +23,7 @@ export function parseInstant(raw: string): Temporal.Instant {
     throw new Error(`"${clip(raw)}" has more than 6 fractional second digits (microseconds)`);
   }
   const date = `${y}-${mo}-${d}`;
-  if (!isCalendarDate(date)) throw new Error(`"${date}" is not a calendar date`);
+  if (!isDay(date)) throw new Error(`"${date}" is not a calendar date`);
   if (+h > 23 || +mi > 59 || +s > 59) {
     throw new Error(`"${clip(raw)}" has a time of day out of range (00:00:00 to 23:59:59)`);
   }
@@ -42,17 +43,6 @@ export function parseInstant(raw: string): Temporal.Instant {
     throw new Error(`"${clip(raw)}" is outside the years 0001 to 9999 (UTC)`);
   }
   return instant;
-}
-
-/** True for a real calendar date written YYYY-MM-DD. */
-export function isCalendarDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  try {
-    Temporal.PlainDate.from(s, { overflow: "reject" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The start of a UTC day as an instant (the caller has checked `day`). */
