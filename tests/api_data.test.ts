@@ -183,3 +183,29 @@ testBackends("the three formats carry the same rows, ordered by time", async (_t
     await close();
   }
 });
+
+testBackends("/data: ±Infinity, NaN, NULL and -0 in JSON and NDJSON", async (_t, backend) => {
+  const { db, close } = await migratedDb(backend, "source");
+  const api = await startApi(db);
+  try {
+    await db.exec(`INSERT INTO data VALUES
+      ('2024-03-01T00:00:00Z', 'Infinity', '-Infinity', 'NaN'),
+      ('2024-03-01T00:00:01Z', NULL, '-0', 1e-7)`);
+    const q = "/data?date=2024-03-01&variables=wind_speed,power,ambient_temperature";
+    const expected = [
+      {
+        timestamp: "2024-03-01T00:00:00Z",
+        wind_speed: null,
+        power: null,
+        ambient_temperature: null,
+      },
+      { timestamp: "2024-03-01T00:00:01Z", wind_speed: null, power: -0, ambient_temperature: 1e-7 },
+    ];
+    assert.deepEqual(JSON.parse((await get(api, q)).text), expected);
+    const nd = (await get(api, q, "application/x-ndjson")).text.trim().split("\n");
+    assert.deepEqual(nd.map((l) => JSON.parse(l)), expected);
+  } finally {
+    await api.close();
+    await close();
+  }
+});
