@@ -110,7 +110,7 @@ Deno.test({
     try {
       // A slow answer keeps the first process inside its claim while the second starts.
       api.answer(async (req) => {
-        await new Promise((r) => setTimeout(r, 1500));
+        await new Promise((r) => setTimeout(r, 3000));
         return csv(dayCsv(DAY, 60))(req);
       });
       const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
