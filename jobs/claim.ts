@@ -69,7 +69,7 @@ export async function claimPartition(db: Db, req: ClaimRequest): Promise<Claim> 
     if (claimed.length === 1) return { kind: "claimed", runId: id };
     // Lost a race with a claim that committed after our lock query: undo our run row.
     const [now] = await tx.query<PartitionRow>(SQL.lock, [req.job, req.day]);
-    throw new BusyRace(busy(now ?? row!));
+    throw new BusyRace(busy(now ?? row));
   }).catch((e) => {
     if (e instanceof BusyRace) return e.claim;
     throw e;
@@ -82,14 +82,14 @@ class BusyRace extends Error {
   }
 }
 
-function busy(row: PartitionRow): Claim {
+function busy(row: PartitionRow | undefined): Claim {
   return {
     kind: "busy",
     holder: {
-      runId: row.run_id ?? 0,
-      runner: row.runner ?? "unknown",
-      startedAt: row.started_at ?? "",
-      leaseUntil: row.lease_until ?? "",
+      runId: row?.run_id ?? 0,
+      runner: row?.runner ?? "another runner",
+      startedAt: row?.started_at ?? "just now",
+      leaseUntil: row?.lease_until ?? "unknown",
     },
   };
 }
