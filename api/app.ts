@@ -24,7 +24,7 @@ export interface AppDeps {
   maxRangeDays: number;
   /** How long /health waits for the database before answering 503. */
   healthTimeoutMs?: number;
-  /** Log each request (method, path without the query, status, time); never headers. */
+  /** Log each request (method, path and query, status, time); never headers, so never the token. */
   logRequests?: boolean;
 }
 
