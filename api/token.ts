@@ -35,7 +35,8 @@ export async function demoToken(dataDir: string): Promise<DemoToken> {
   return { token, path, created: true };
 }
 
-async function readToken(path: string): Promise<string | null> {
+/** The token in `path`, or null when the file is missing or empty. */
+export async function readToken(path: string): Promise<string | null> {
   try {
     return (await Deno.readTextFile(path)).trim() || null;
   } catch (e) {
