@@ -64,32 +64,32 @@ function bodyFrom(it: ChunkIterator, first: IteratorResult<Uint8Array, unknown>)
 }
 
 const NL = 0x0a;
-const COMMA = 0x2c;
+const COMMA_BYTE = 0x2c;
 const OPEN = new Uint8Array([0x5b]); // [
 const CLOSE = new Uint8Array([0x5d]); // ]
+const EMPTY = new Uint8Array([0x5b, 0x5d]); // []
 
 /**
  * One JSON text per line → one JSON array, byte-wise: newlines become commas,
- * except the last one. No row is parsed or built in JS. The `]` is written
- * only when the source ended normally, so a failure never looks complete.
+ * except the last one. No row is parsed or built in JS, and no chunk is copied:
+ * the source's chunks are changed in place (Db.copyOut hands them over), and
+ * the brackets and the comma between two chunks go out as chunks of their own.
+ * The `]` is written only when the source ended normally, so a failure never
+ * looks complete.
  */
 export async function* jsonArray(lines: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let first = true;
   let comma = false; // a line ended at the end of the previous chunk
   for await (const chunk of lines) {
     if (!chunk.length) continue;
-    const lead = (first ? 1 : 0) + (comma ? 1 : 0);
+    if (first) yield OPEN;
+    else if (comma) yield new Uint8Array([COMMA_BYTE]);
+    first = false;
     const endsLine = chunk[chunk.length - 1] === NL;
     const body = endsLine ? chunk.subarray(0, chunk.length - 1) : chunk;
-    const out = new Uint8Array(lead + body.length);
-    let o = 0;
-    if (first) out[o++] = OPEN[0];
-    if (comma) out[o++] = COMMA;
-    out.set(body, o);
-    for (let i = out.indexOf(NL, o); i !== -1; i = out.indexOf(NL, i + 1)) out[i] = COMMA;
-    first = false;
+    for (let i = body.indexOf(NL); i !== -1; i = body.indexOf(NL, i + 1)) body[i] = COMMA_BYTE;
     comma = endsLine;
-    yield out;
+    if (body.length) yield body;
   }
-  yield first ? new Uint8Array([OPEN[0], CLOSE[0]]) : CLOSE;
+  yield first ? EMPTY : CLOSE;
 }

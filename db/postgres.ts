@@ -4,10 +4,14 @@
  * Two things postgres.js 3.4.9 gets wrong under Deno are handled here:
  * - It never sets TCP_NODELAY, so the statement after a COPY or inside a
  *   transaction stalls ~40 ms on Nagle's algorithm: we create the sockets.
- * - A `COPY ... TO STDOUT` whose last rows and CopyDone arrive while the stream
- *   is paused by backpressure leaves the socket paused for good, and the next
+ * - Its `COPY ... TO STDOUT` stream makes one Buffer per row (heap growth on
+ *   long streams), and when the last rows and CopyDone arrive while it is
+ *   paused by backpressure it leaves the socket paused for good: the next
  *   query on that connection never returns. Streams therefore run on clients
- *   of one connection each, whose socket we hold and resume once the COPY ends.
+ *   of one connection each, whose socket carries a tap (copy_tap.ts) that
+ *   reads the rows itself and does the flow control.
+ * - An error that arrives after CopyDone of a `COPY ... FROM STDIN` is dropped:
+ *   see copyCompletion below.
  */
 import net from "node:net";
 import { Buffer } from "node:buffer";
@@ -16,6 +20,7 @@ import postgres from "postgres";
 import type { CopyFormat, Db, Row, Tx } from "./types.ts";
 import { ChunkMerger } from "./chunks.ts";
 import { describeUrl } from "./url.ts";
+import { CopyTap } from "./copy_tap.ts";
 
 type Sql = postgres.Sql;
 type TxSql = postgres.TransactionSql;
@@ -25,7 +30,10 @@ export interface PostgresOptions {
   max?: number;
   /** Clients kept for streaming COPY TO (each one connection). */
   maxStreams?: number;
-  /** Leave out the socket resume after COPY TO (only to reproduce the hang in a test). */
+  /**
+   * Stream COPY TO through postgres.js' own Readable, without our fixes (only to
+   * reproduce its lost-resume hang in a test).
+   */
   unsafeNoCopyResume?: boolean;
 }
 
@@ -62,14 +70,18 @@ function connect(url: string, max: number, onSocket?: (s: net.Socket) => void): 
   return postgres(url, options as postgres.Options<Record<string, never>>);
 }
 
-/** One-connection client used for one COPY TO at a time. */
+/** One-connection client used for one COPY TO at a time, with a tap on its socket. */
 class StreamClient {
   socket: net.Socket | null = null;
+  readonly tap = new CopyTap();
   readonly sql: Sql;
   constructor(url: string) {
     // A cancel request opens a short-lived socket too; keep the live connection's one.
     this.sql = connect(url, 1, (s) => {
-      if (!this.socket || this.socket.destroyed) this.socket = s;
+      if (!this.socket || this.socket.destroyed) {
+        this.socket = s;
+        this.tap.attach(s);
+      }
     });
   }
 }
@@ -181,30 +193,11 @@ export class PostgresDb implements Db {
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
     const opts = format === "csv" ? "(FORMAT csv, HEADER true)" : "(FORMAT text)";
+    const copy = `COPY (${select}) TO STDOUT ${opts}`;
     const client = await this.#acquire();
-    let finished = false;
-    const query = client.sql.unsafe(`COPY (${select}) TO STDOUT ${opts}`);
     try {
-      const readable = await query.readable() as unknown as Readable;
-      const merger = new ChunkMerger();
-      try {
-        // Not destroyed when the consumer leaves: postgres.js would then pause the
-        // socket on every later CopyData and the drain below could not read on.
-        for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
-          const out = merger.push(chunk);
-          if (out) yield out;
-        }
-        finished = true;
-      } finally {
-        if (!finished) {
-          // The consumer went away (client disconnected): stop the server and
-          // drain what is in flight so the connection is usable again.
-          await query.cancel?.();
-          await drain(readable);
-        }
-      }
-      const rest = merger.flush();
-      if (rest) yield rest;
+      if (this.#opts.unsafeNoCopyResume) yield* driverStream(client, copy);
+      else yield* tappedStream(client, copy);
     } finally {
       this.#release(client);
     }
@@ -237,13 +230,68 @@ export class PostgresDb implements Db {
   }
 
   #release(c: StreamClient) {
-    // The fix for the lost-resume hang: after COPY TO ends, a socket left
-    // paused by backpressure would never read the next query's answer.
-    if (!this.#opts.unsafeNoCopyResume && c.socket?.isPaused()) c.socket.resume();
     const waiter = this.#waiters.shift();
     if (waiter) waiter(c);
     else this.#idle.push(c);
   }
+}
+
+/**
+ * COPY TO with the rows read by the tap (db/copy_tap.ts): blocks of ~64 KiB, no
+ * object per row, flow control by the tap. postgres.js still runs the query and
+ * reports its end (its stream ends at CopyDone) or its error.
+ */
+async function* tappedStream(client: StreamClient, copy: string): AsyncGenerator<Uint8Array> {
+  const tap = client.tap;
+  tap.begin();
+  const query = client.sql.unsafe(copy);
+  let finished = false;
+  try {
+    const readable = await query.readable() as unknown as Readable;
+    // Nothing is pushed into it (the tap keeps the rows), and it is never read:
+    // reading it would make postgres.js resume the socket behind the tap's back.
+    readable.on("error", (e) => tap.fail(e));
+    while (true) {
+      const block = await tap.next();
+      if (!block) break;
+      yield block;
+    }
+    finished = true;
+  } finally {
+    if (!finished) {
+      // The consumer went away (a client disconnected): stop the server, and let
+      // the rest of the COPY run through so the connection is usable again.
+      tap.discard();
+      await query.cancel?.();
+      await tap.settled().catch(() => {});
+    }
+    tap.end();
+  }
+}
+
+/**
+ * COPY TO through postgres.js' own stream, as 3.4.9 gives it: one Buffer per
+ * row, and the lost-resume hang. Kept only to reproduce that hang in a test.
+ */
+async function* driverStream(client: StreamClient, copy: string): AsyncGenerator<Uint8Array> {
+  const query = client.sql.unsafe(copy);
+  const readable = await query.readable() as unknown as Readable;
+  const merger = new ChunkMerger();
+  let finished = false;
+  try {
+    for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
+      const out = merger.push(chunk as Uint8Array);
+      if (out) yield out;
+    }
+    finished = true;
+  } finally {
+    if (!finished) {
+      await query.cancel?.();
+      await drain(readable);
+    }
+  }
+  const rest = merger.flush();
+  if (rest) yield rest;
 }
 
 async function drain(readable: Readable): Promise<void> {

@@ -41,8 +41,9 @@ export interface Db extends Queryable {
   /**
    * Streams the rows of a SELECT from a database cursor, formatted by the
    * database, in chunks of about 64 KiB. Memory stays flat whatever the row
-   * count. Breaking out of the iteration cancels the query. `select` runs as
-   * a subquery of COPY on the simple protocol: build it from validated values.
+   * count. Each chunk is a new array the caller may keep or change in place.
+   * Breaking out of the iteration cancels the query. `select` runs as a
+   * subquery of COPY on the simple protocol: build it from validated values.
    */
   copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array>;
   /** Closes connections (and, for PGlite, the embedded instance and its lock). */
