@@ -62,6 +62,7 @@ export class CopyTap {
     this.#headerLen = 0;
     this.#bodyLeft = 0;
     this.#sinking = false;
+    this.#paused = false;
     socket.emit = ((event: string | symbol, ...args: unknown[]) => {
       if (event === "data" && socket === this.#socket) {
         this.#feed(args[0] as Uint8Array);
@@ -71,8 +72,10 @@ export class CopyTap {
     }) as typeof socket.emit;
   }
 
-  /** Call before sending a COPY TO query: its rows will come out of next(). */
-  begin(): void {
+  #copies = 0;
+
+  /** Call before sending a COPY TO query: its rows will come out of next(). Returns its number. */
+  begin(): number {
     this.#state = "waiting";
     this.#copyAfterThis = false;
     this.#queue = [];
@@ -80,6 +83,7 @@ export class CopyTap {
     this.#done = false;
     this.#error = null;
     this.#discard = false;
+    return ++this.#copies;
   }
 
   /** The next block, or null once the COPY ended (CopyDone). Throws what failed it. */
@@ -97,8 +101,10 @@ export class CopyTap {
     }
   }
 
-  /** The COPY failed (the driver's stream reported the server's error). */
-  fail(e: unknown): void {
+  /** COPY number `copy` failed (the driver's stream reported the server's error). */
+  fail(e: unknown, copy = this.#copies): void {
+    // A late report about an earlier COPY must not fail the current one.
+    if (copy !== this.#copies) return;
     this.#error ??= { e };
     this.#state = "forward";
     this.#resume();
@@ -110,6 +116,11 @@ export class CopyTap {
     this.#discard = true;
     this.#queue = [];
     this.#resume();
+  }
+
+  /** True while a COPY is on and has neither ended nor failed. */
+  get running(): boolean {
+    return this.#state !== "forward" && !this.#done && !this.#error;
   }
 
   /** Resolves once the COPY ended, normally or not. */

@@ -73,6 +73,8 @@ function connect(url: string, max: number, onSocket?: (s: net.Socket) => void): 
 /** One-connection client used for one COPY TO at a time, with a tap on its socket. */
 class StreamClient {
   socket: net.Socket | null = null;
+  /** The server process of the current connection (to cancel a COPY it is running). */
+  pid: number | null = null;
   readonly tap = new CopyTap();
   readonly sql: Sql;
   constructor(url: string) {
@@ -80,9 +82,18 @@ class StreamClient {
     this.sql = connect(url, 1, (s) => {
       if (!this.socket || this.socket.destroyed) {
         this.socket = s;
+        this.pid = null;
         this.tap.attach(s);
       }
     });
+  }
+
+  async backendPid(): Promise<number> {
+    if (this.pid === null) {
+      const [row] = await this.sql.unsafe("SELECT pg_backend_pid() AS pid");
+      this.pid = row.pid as number;
+    }
+    return this.pid;
   }
 }
 
@@ -197,10 +208,15 @@ export class PostgresDb implements Db {
     const client = await this.#acquire();
     try {
       if (this.#opts.unsafeNoCopyResume) yield* driverStream(client, copy);
-      else yield* tappedStream(client, copy);
+      else yield* tappedStream(client, copy, (pid) => this.#cancel(pid));
     } finally {
       this.#release(client);
     }
+  }
+
+  /** Stops whatever server process `pid` runs (one of our stream connections). */
+  async #cancel(pid: number): Promise<void> {
+    await this.#sql.unsafe("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -241,16 +257,28 @@ export class PostgresDb implements Db {
  * object per row, flow control by the tap. postgres.js still runs the query and
  * reports its end (its stream ends at CopyDone) or its error.
  */
-async function* tappedStream(client: StreamClient, copy: string): AsyncGenerator<Uint8Array> {
+async function* tappedStream(
+  client: StreamClient,
+  copy: string,
+  cancel: (pid: number) => Promise<void>,
+): AsyncGenerator<Uint8Array> {
+  const pid = await client.backendPid();
   const tap = client.tap;
-  tap.begin();
+  const copyNo = tap.begin();
   const query = client.sql.unsafe(copy);
+  let readable: Readable;
+  try {
+    readable = await query.readable() as unknown as Readable;
+  } catch (e) {
+    // Failed before it began (bad SQL, no connection): nothing to wind down.
+    tap.end();
+    throw e;
+  }
   let finished = false;
   try {
-    const readable = await query.readable() as unknown as Readable;
     // Nothing is pushed into it (the tap keeps the rows), and it is never read:
     // reading it would make postgres.js resume the socket behind the tap's back.
-    readable.on("error", (e) => tap.fail(e));
+    readable.on("error", (e) => tap.fail(e, copyNo));
     while (true) {
       const block = await tap.next();
       if (!block) break;
@@ -258,12 +286,15 @@ async function* tappedStream(client: StreamClient, copy: string): AsyncGenerator
     }
     finished = true;
   } finally {
-    if (!finished) {
-      // The consumer went away (a client disconnected): stop the server, and let
-      // the rest of the COPY run through so the connection is usable again.
+    if (!finished && tap.running) {
+      // The consumer went away (a client disconnected). A query that postgres.js
+      // has resolved cannot be cancelled through it: drop the connection
+      // (postgres.js fails the stream; the client reconnects on its next use)
+      // and cancel the server process, which might otherwise compute on
+      // until its next write.
       tap.discard();
-      await query.cancel?.();
-      await tap.settled().catch(() => {});
+      client.socket?.destroy();
+      await Promise.all([cancel(pid), tap.settled().catch(() => {})]);
     }
     tap.end();
   }
