@@ -129,8 +129,11 @@ async function attemptOnce(
   try {
     await tx.copyFrom(COPY_STAGING, body);
   } catch (e) {
-    if (e instanceof TransientError || e instanceof ApiRefusedError) throw e;
-    // The database rejected the data itself (text in a number, a bad timestamp, a wrong column count).
+    // Data exceptions (SQLSTATE class 22: text in a number, a bad timestamp, a
+    // wrong column count) mean the body is bad; anything else (the target
+    // database itself failing) goes up as it is.
+    const code = String((e as { code?: unknown }).code ?? "");
+    if (!code.startsWith("22")) throw e;
     const where = (e as { where?: string }).where;
     throw new ValidationError(
       `the source API's CSV does not load: ${messageOf(e)}${where ? ` (${where})` : ""}`,
@@ -203,8 +206,10 @@ class CheckedCsv implements AsyncIterable<Uint8Array> {
   }
 
   assertComplete() {
+    // A body that ends mid-line was cut off on the way (a proxy, a server that
+    // died mid-stream): worth another attempt.
     if (this.bytes > 0 && this.#last !== 0x0a) {
-      throw new ValidationError(
+      throw new TransientError(
         `the source API's response ended mid-line after ${this.bytes} bytes (truncated body)`,
       );
     }

@@ -14,6 +14,7 @@ import { LostClaimError, messageOf } from "./errors.ts";
 
 const SQL = await readSqlFiles({
   createStaging: "etl/create_staging.sql",
+  holdClaim: "etl/hold_claim.sql",
   deleteDay: "etl/delete_day.sql",
   recordSuccess: "etl/record_success.sql",
   recordFailure: "etl/record_failure.sql",
@@ -109,10 +110,17 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
       lap("extract");
       const rowsIn = await validateStaging(tx, opts.day);
       lap("validate");
+      const lostClaim = () =>
+        new LostClaimError(
+          `run ${runId} lost its claim on ${opts.job} ${opts.day} (its lease of ` +
+            `${opts.leaseSeconds} s ran out and another runner took over); nothing was committed`,
+        );
+      const held = await tx.query(SQL.holdClaim, [opts.job, opts.day, runId]);
+      if (held.length === 0 || lost) throw lostClaim();
       await tx.query(SQL.deleteDay, [opts.day]);
       await deps.afterDelete?.(tx);
       const [{ rows_out: rowsOut }] = await tx.query<{ rows_out: number }>(transform.sql);
-      const held = await tx.query(SQL.recordSuccess, [
+      const recorded = await tx.query(SQL.recordSuccess, [
         opts.job,
         opts.day,
         runId,
@@ -121,12 +129,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         rowsIn,
         rowsOut,
       ]);
-      if (held.length === 0 || lost) {
-        throw new LostClaimError(
-          `run ${runId} lost its claim on ${opts.job} ${opts.day} (its lease of ` +
-            `${opts.leaseSeconds} s ran out and another runner took over); nothing was committed`,
-        );
-      }
+      if (recorded.length === 0) throw lostClaim();
       lap("transform");
       await tx.query(SQL.finishRun, [
         runId,

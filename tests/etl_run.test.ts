@@ -399,3 +399,38 @@ testBackends(
     }
   },
 );
+
+Deno.test({
+  name: "[postgres] etl: a run whose claim was taken over commits nothing and says so",
+  ignore: !Deno.env.get("TEST_DATABASE_URL"),
+  async fn() {
+    const s = await setup("postgres");
+    try {
+      const before = await succeedOnce(s);
+      // While the run extracts, another runner takes the partition over (as it
+      // would once the lease ran out).
+      s.api.answer(async (req) => {
+        await s.db.query(
+          `UPDATE partitions SET run_id = 999999, runner = 'thief:1',
+             lease_until = now() + interval '1 minute' WHERE job = 'etl' AND day = $1::date`,
+          [DAY],
+        );
+        return csv(dayCsv(DAY, 60, () => [1, 2]))(req);
+      });
+      const r = await runPartition(s.deps(), s.opts());
+      assert.equal(r.status, "failed");
+      assert.match(r.status === "failed" ? r.error : "", /lost its claim.*nothing was committed/);
+      assert.deepEqual(await dayRows(s.db), before);
+      const [p] = await s.db.query<{ status: string; runner: string }>(
+        "SELECT status, runner FROM partitions WHERE job = 'etl' AND day = $1::date",
+        [DAY],
+      );
+      // The partition is the thief's: the failed run did not overwrite its state.
+      assert.deepEqual({ ...p }, { status: "running", runner: "thief:1" });
+      const runs = await runsOf(s.db);
+      assert.equal(runs.at(-1)!.status, "failed");
+    } finally {
+      await s.close();
+    }
+  },
+});
