@@ -13,7 +13,7 @@
  * - An error that arrives after CopyDone of a `COPY ... FROM STDIN` is dropped:
  *   see copyCompletion below.
  */
-import net from "node:net";
+import type net from "node:net";
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
 import postgres from "postgres";
@@ -21,6 +21,7 @@ import type { CopyFormat, Db, Row, Tx } from "./types.ts";
 import { ChunkMerger } from "./chunks.ts";
 import { describeUrl } from "./url.ts";
 import { CopyTap } from "./copy_tap.ts";
+import { socketFactory, type Tls, tlsFromUrl } from "./socket.ts";
 
 type Sql = postgres.Sql;
 type TxSql = postgres.TransactionSql;
@@ -37,35 +38,21 @@ export interface PostgresOptions {
   unsafeNoCopyResume?: boolean;
 }
 
-interface SocketOptions {
-  host: string[];
-  port: number[];
-  path?: string;
-}
-
-/** Opens sockets with Nagle off, and remembers the last one for its client. */
-function socketFactory(onSocket?: (s: net.Socket) => void) {
-  return (o: SocketOptions): Promise<net.Socket> =>
-    new Promise((resolve, reject) => {
-      const s = o.path ? net.connect(o.path) : net.connect({ host: o.host[0], port: o.port[0] });
-      s.setNoDelay(true);
-      s.once("error", reject);
-      s.once("connect", () => {
-        s.off("error", reject);
-        onSocket?.(s);
-        resolve(s);
-      });
-    });
-}
-
-function connect(url: string, max: number, onSocket?: (s: net.Socket) => void): Sql {
+function connect(
+  url: string,
+  tlsOpts: Tls,
+  max: number,
+  onSocket?: (s: net.Socket) => void,
+): Sql {
   const options = {
     max,
+    // TLS is negotiated by our socket factory (socket.ts), never by postgres.js.
+    ssl: false,
     onnotice: () => {},
     // UTC and ISO dates: SQL that prints timestamps (the API) relies on both.
     connection: { application_name: "windbin", TimeZone: "UTC", DateStyle: "ISO, YMD" },
     // Not in postgres.js' typings, but supported: it lets us set TCP_NODELAY.
-    socket: socketFactory(onSocket),
+    socket: socketFactory(tlsOpts, onSocket),
   };
   return postgres(url, options as postgres.Options<Record<string, never>>);
 }
@@ -77,9 +64,9 @@ class StreamClient {
   pid: number | null = null;
   readonly tap = new CopyTap();
   readonly sql: Sql;
-  constructor(url: string) {
+  constructor(url: string, tlsOpts: Tls) {
     // A cancel request opens a short-lived socket too; keep the live connection's one.
-    this.sql = connect(url, 1, (s) => {
+    this.sql = connect(url, tlsOpts, 1, (s) => {
       if (!this.socket || this.socket.destroyed) {
         this.socket = s;
         this.pid = null;
@@ -175,6 +162,7 @@ export class PostgresDb implements Db {
   readonly kind = "postgres" as const;
   readonly label: string;
   readonly #url: string;
+  readonly #tls: Tls;
   readonly #sql: Sql;
   readonly #opts: PostgresOptions;
   readonly #idle: StreamClient[] = [];
@@ -182,10 +170,12 @@ export class PostgresDb implements Db {
   readonly #waiters: ((c: StreamClient) => void)[] = [];
 
   constructor(url: string, opts: PostgresOptions = {}) {
-    this.#url = url;
     this.#opts = opts;
     this.label = describeUrl(url);
-    this.#sql = connect(url, opts.max ?? 10);
+    const { url: plain, tls } = tlsFromUrl(url);
+    this.#url = plain;
+    this.#tls = tls;
+    this.#sql = connect(plain, tls, opts.max ?? 10);
   }
 
   query<T extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -227,8 +217,10 @@ export class PostgresDb implements Db {
         // mid-COPY) never reads the answers end() waits for, nor the close
         // that would cancel postgres.js' lifetime timer (which then keeps the
         // process alive): read on, and after end() drop the socket for sure.
+        // A socket we destroyed (a stream left early) is closed already; over TLS
+        // postgres.js would not see that and wait out its timeout.
         c.socket?.resume();
-        await c.sql.end({ timeout: 5 });
+        await c.sql.end({ timeout: c.socket?.destroyed ? 0 : 5 });
         c.socket?.destroy();
       }),
     ]);
@@ -238,7 +230,7 @@ export class PostgresDb implements Db {
     const idle = this.#idle.pop();
     if (idle) return idle;
     if (this.#all.size < (this.#opts.maxStreams ?? 10)) {
-      const c = new StreamClient(this.#url);
+      const c = new StreamClient(this.#url, this.#tls);
       this.#all.add(c);
       return c;
     }

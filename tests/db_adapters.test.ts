@@ -221,7 +221,7 @@ testBackends("breaking out of copyOut early leaves the db usable", async (_t, b)
     const big = "SELECT pg_backend_pid() AS pid, g FROM generate_series(1, 300000) g";
     const pids = new Set<string>();
     // More early exits than the 10 default stream clients: a client left broken
-    // (or never returned to the pool) would show as a hang or a new pid here.
+    // (or never returned to the pool) would show as a hang here.
     for (let i = 0; i < 12; i++) {
       const got = await within(
         (async () => {
@@ -239,13 +239,22 @@ testBackends("breaking out of copyOut early leaves the db usable", async (_t, b)
       const one = await within(db.query("SELECT 1 AS one"), 10_000, `query after exit #${i + 1}`);
       assert.equal(one[0].one, 1);
     }
-    assert.equal(pids.size, 1, `streams ran on backends ${[...pids].join(", ")}`);
+    if (b === "postgres") {
+      // Leaving early drops that stream's connection (the server stops at once);
+      // the client reconnects on its next use. None of them may linger.
+      const [{ n }] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()`,
+      );
+      assert.ok(n <= 3, `${n} connections to the test database after 12 early exits`);
+    } else {
+      assert.equal(pids.size, 1, `streams ran on backends ${[...pids].join(", ")}`);
+    }
 
-    // And a whole stream on the same client afterwards is complete.
+    // And a whole stream afterwards is complete.
     const { bytes } = await within(collect(db.copyOut(big, "csv")), 30_000, "full stream");
     const lines = decoder.decode(bytes).split("\n");
     assert.equal(lines.length, 300_000 + 2);
-    assert.equal(lines[300_000], `${[...pids][0]},300000`);
+    assert.match(lines[300_000], /^\d+,300000$/);
   } finally {
     await close();
   }
