@@ -37,6 +37,14 @@ export interface Config {
   etlTimeoutMs: number;
   /** How long a claim on a partition lives without a heartbeat. */
   leaseSeconds: number;
+  /** Largest accepted drop in a day's readings against its last success, 0..1. */
+  maxShrink: number;
+  /** Automatic attempts of a failing partition before it waits for a person. */
+  maxAttempts: number;
+  /** First delay before an automatic retry; doubles per failure (capped at 64x). */
+  retryDelaySeconds: number;
+  /** Partitions the scheduler runs at once. */
+  schedulerConcurrency: number;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -63,6 +71,10 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
+    maxShrink: int(get, "ETL_MAX_SHRINK", 10, 0, 100) / 100,
+    maxAttempts: int(get, "MAX_ATTEMPTS", 5, 1, 1000),
+    retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
+    schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
   };
 }
 
