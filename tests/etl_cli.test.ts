@@ -43,7 +43,9 @@ Deno.test("etl cli: --help, and bad usage exits 2 naming the problem", async () 
   const help = await etl(["--help"], {});
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: deno task etl /);
-  for (const flag of ["--from", "--missing", "--stale", "--dry-run", "--concurrency", "--allow-empty"]) {
+  for (
+    const flag of ["--from", "--missing", "--stale", "--dry-run", "--concurrency", "--allow-empty"]
+  ) {
     assert.ok(help.stdout.includes(flag), `--help documents ${flag}`);
   }
   const missing = await etl([], {});
