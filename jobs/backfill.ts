@@ -56,6 +56,7 @@ export interface Summary {
   failed: number;
   cancelled: number;
   busy: number;
+  skipped: number;
   blocked: number;
   refused: number;
   readings: number;
@@ -71,6 +72,7 @@ export function summarize(planned: number, outcomes: readonly Outcome[]): Summar
     failed: 0,
     cancelled: 0,
     busy: 0,
+    skipped: 0,
     blocked: 0,
     refused: 0,
     readings: 0,

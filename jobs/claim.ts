@@ -28,6 +28,12 @@ export interface ClaimRequest {
   trigger: string;
   runner: string;
   leaseSeconds: number;
+  /**
+   * The partition's run id when the run was planned (null: it had no row).
+   * If another run touched it since, the claim is not taken ("moved"), so a
+   * day planned by several runners at once runs once per round.
+   */
+  expectRunId?: number | null;
 }
 
 export interface Holder {
@@ -37,7 +43,10 @@ export interface Holder {
   leaseUntil: string;
 }
 
-export type Claim = { kind: "claimed"; runId: number } | { kind: "busy"; holder: Holder };
+export type Claim =
+  | { kind: "claimed"; runId: number }
+  | { kind: "busy"; holder: Holder }
+  | { kind: "moved"; runId: number | null; status: string | null };
 
 interface PartitionRow {
   status: string;
@@ -53,6 +62,9 @@ export async function claimPartition(db: Db, req: ClaimRequest): Promise<Claim> 
     return await db.transaction(async (tx): Promise<Claim> => {
       const [row] = await tx.query<PartitionRow>(SQL.lock, [req.job, req.day]);
       if (row?.status === "running" && row.lease_live) return busy(row);
+      if (req.expectRunId !== undefined && (row?.run_id ?? null) !== req.expectRunId) {
+        return { kind: "moved", runId: row?.run_id ?? null, status: row?.status ?? null };
+      }
       const [{ id }] = await tx.query<{ id: number }>(SQL.startRun, [
         req.job,
         req.day,

@@ -201,7 +201,7 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
   const from = args.from ?? jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, "9999-12-31");
   if (!args.dryRun) await sweepAbandoned(ctx.db);
   const fingerprints = await sourceFingerprints(ctx, jobs, from, to, io);
-  const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints }, ctx.jobs);
+  const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints, now }, ctx.jobs);
   const plan = makePlan(views, { jobs, select: args.select });
   if (args.dryRun) return printPlan(plan, io);
   for (const s of plan.skipped) io.err(`${s.job} ${s.day} skipped: ${s.why}`);
@@ -282,7 +282,7 @@ async function execute(
   tick();
   const outcomes = await runPlan(
     items,
-    (item) => runOne(ctx, item.job, item.day, trigger, args.flags, io.signal),
+    (item) => runOne(ctx, item.job, item.day, trigger, args.flags, io.signal, item.runId),
     {
       concurrency: args.concurrency,
       signal: io.signal,
@@ -290,7 +290,7 @@ async function execute(
         done++;
         const r = o.result;
         if (r.status === "succeeded" || r.status === "empty") readings += r.rowsIn ?? 0;
-        const bad = r.status !== "succeeded" && r.status !== "empty";
+        const bad = r.status !== "succeeded" && r.status !== "empty" && r.status !== "skipped";
         if (bad) failed++;
         if (!io.progress || bad) {
           io.progress?.(null);
@@ -321,6 +321,7 @@ export function summaryLine(s: Summary, ms: number): string {
     `${s.empty} empty`,
     `${s.failed} failed`,
     ...(s.busy ? [`${s.busy} busy`] : []),
+    ...(s.skipped ? [`${s.skipped} run by another runner meanwhile`] : []),
     ...(s.blocked ? [`${s.blocked} blocked`] : []),
     ...(s.cancelled ? [`${s.cancelled} cancelled`] : []),
     ...(s.refused ? [`${s.refused} refused`] : []),
@@ -368,11 +369,13 @@ export function describeResult(job: Job, day: string, r: RunResult): string[] {
       ];
     case "refused":
       return [`${what} refused: ${r.reason}`];
+    case "skipped":
+      return [`${what} skipped: ${r.reason}`];
   }
 }
 
 function report(o: Outcome, io: CliIo) {
   const r = o.result;
-  const ok = r.status === "succeeded" || r.status === "empty";
+  const ok = r.status === "succeeded" || r.status === "empty" || r.status === "skipped";
   for (const line of describeResult(o.item.job, o.item.day, r)) (ok ? io.out : io.err)(line);
 }

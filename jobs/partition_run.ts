@@ -69,6 +69,8 @@ export interface RunOptions {
   retryMaxSeconds?: number;
   /** SIGINT/SIGTERM: stop, roll back, release the claim, record "cancelled". */
   signal?: AbortSignal;
+  /** The partition's run id when planned (see ClaimRequest.expectRunId). */
+  expectRunId?: number | null;
 }
 
 export interface Phases {
@@ -99,6 +101,8 @@ export type RunResult =
     ms: number;
   }
   | { status: "busy"; holder: Holder }
+  /** Another runner ran it since it was planned: nothing to do. */
+  | { status: "skipped"; reason: string }
   | { status: "blocked"; reason: string }
   | { status: "refused"; reason: string };
 
@@ -131,9 +135,16 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     trigger: opts.trigger,
     runner: opts.runner,
     leaseSeconds: opts.leaseSeconds,
+    expectRunId: opts.expectRunId,
   };
   const claim = await claimPartition(db, req);
   if (claim.kind === "busy") return { status: "busy", holder: claim.holder };
+  if (claim.kind === "moved") {
+    return {
+      status: "skipped",
+      reason: `run ${claim.runId} ran it since it was planned (now ${claim.status})`,
+    };
+  }
   const { runId } = claim;
   let lost = false;
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
@@ -194,6 +205,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
             error,
             opts.retryBaseSeconds ?? 60,
             opts.retryMaxSeconds ?? 3600,
+            opts.now.toISOString(),
           ]);
         }
         await tx.query(SQL.finishRun, [

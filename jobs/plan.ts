@@ -18,6 +18,8 @@ export interface PlanItem {
   day: string;
   /** The state that put it in the plan, with its reason. */
   why: string;
+  /** The partition's run id when planned: the claim checks nobody ran it since. */
+  runId?: number | null;
 }
 
 export interface Skipped {
@@ -105,7 +107,7 @@ export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Pl
         skipped.push({ job: v.job, day: v.day, why: `blocked: ${v.reason}` });
         continue;
       }
-      items.push({ job, day: v.day, why: describe(v, blocked) });
+      items.push({ job, day: v.day, why: describe(v, blocked), runId: v.runId });
       planned.add(`${v.job} ${v.day}`);
     }
   }

@@ -42,6 +42,7 @@ export function runOne(
   trigger: string,
   flags: RunFlags = {},
   signal?: AbortSignal,
+  expectRunId?: number | null,
 ): Promise<RunResult> {
   const s = ctx.settings;
   return runPartition(ctx, {
@@ -60,6 +61,7 @@ export function runOne(
     retryMaxSeconds: s.retryMaxSeconds,
     now: ctx.now(),
     signal,
+    expectRunId,
     ...flags,
   });
 }

@@ -29,6 +29,8 @@ export interface PartitionView {
   job: string;
   day: string;
   state: PartitionState;
+  /** The run that holds or last held it (null: no row); plans pass it on as the claim's expectation. */
+  runId: number | null;
   /** stale: why (e.g. "sql: built with v1 ..."); blocked: what it waits on; failed: when it is retried. */
   reason: string | null;
   staleReason: StaleReason | null;
@@ -97,6 +99,8 @@ export interface StateQuery {
   to: string;
   /** Per job name, per day: the source's fingerprints (api jobs), when fetched. */
   fingerprints?: ReadonlyMap<string, ReadonlyMap<string, SourceFingerprint>>;
+  /** The runner's clock, for "is a retry due" (default: the database's). */
+  now?: Date;
 }
 
 /**
@@ -136,6 +140,7 @@ function derive(
     job: job.name,
     day,
     state: "missing",
+    runId: r?.run_id ?? null,
     reason: null,
     staleReason: null,
     rowsIn: r?.rows_in ?? null,
@@ -147,7 +152,8 @@ function derive(
     failures: r?.failures ?? 0,
     finishedAt: r?.finished_at ?? null,
     nextAttemptAt: r?.next_attempt_at ?? null,
-    retryDue: r?.retry_due ?? true,
+    retryDue: !r?.next_attempt_at ||
+      (q.now ? r.next_attempt_at <= q.now.toISOString().slice(0, 19) + "Z" : !!r.retry_due),
   };
   const upstreamWait = () => {
     const waiting = job.upstream.filter((u) => {

@@ -10,7 +10,6 @@ import { TEST_DATABASE_URL, testBackends } from "./helpers/databases.ts";
 import { csv, dayCsv } from "./helpers/fake_api.ts";
 import { DAY, dayRows, partition, runBench as setup, runsOf, succeedOnce } from "./helpers/runs.ts";
 
-const header = "timestamp,wind_speed,power\n";
 const pgOnly = { ignore: !TEST_DATABASE_URL };
 
 testBackends(

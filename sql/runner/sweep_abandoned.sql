@@ -13,7 +13,7 @@ failed AS (
     status = 'failed',
     previous_status = NULL,
     failures = p.failures + 1,
-    next_attempt_at = clock_timestamp(),
+    next_attempt_at = NULL,
     lease_until = NULL,
     finished_at = clock_timestamp(),
     error = 'abandoned: runner ' || dead.runner || ' stopped renewing its claim (lease ran out at ' ||

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Db } from "../../db/types.ts";
 import { type BackendName, migratedDb } from "./databases.ts";
-import { csv, dayCsv, type FakeApi, startFakeApi } from "./fake_api.ts";
+import { csv, dayCsv, startFakeApi } from "./fake_api.ts";
 import { type RunDeps, type RunOptions, runPartition } from "../../jobs/partition_run.ts";
 import { findJob, type Job, resolveJobs } from "../../jobs/job.ts";
 import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
