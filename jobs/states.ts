@@ -188,7 +188,7 @@ function derive(
     const w = upstreamWait();
     if (w) return { ...view, state: "blocked", reason: w };
     view.state = "failed";
-    if (r.next_attempt_at && !r.retry_due) {
+    if (!view.retryDue) {
       view.reason = `next automatic attempt after ${r.next_attempt_at}`;
     }
     return view;
