@@ -152,6 +152,18 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   let attempts = 0;
   try {
     const final = await db.session(async (s) => {
+      // A signal also stops a statement in flight (a COPY, a lock wait in the
+      // final transaction): cancelled from another connection, rolled back.
+      const stopStatement = await cancelOnAbort(db, s, opts.signal);
+      try {
+        return await sessionRun(s);
+      } finally {
+        stopStatement();
+      }
+    });
+    return { ...final, runId, attempts, phases, ms: since(started) };
+
+    async function sessionRun(s: Session): Promise<Final> {
       let fingerprint: { readings: number; checksum: string } | null = null;
       const input = job.input;
       if (input.kind === "api") {
@@ -184,8 +196,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         phases.transaction = since(t);
         if (input.kind === "api") await s.exec(input.dropStaging).catch(() => {});
       }
-    });
-    return { ...final, runId, attempts, phases, ms: since(started) };
+    }
   } catch (e) {
     const isCancel = e instanceof CancelledError || opts.signal?.aborted === true;
     const error = safeText(
@@ -238,6 +249,17 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   } finally {
     await heartbeat.stop();
   }
+}
+
+/** On abort, cancels whatever statement the session runs (PostgreSQL); returns an unsubscriber. */
+async function cancelOnAbort(db: Db, s: Session, signal?: AbortSignal): Promise<() => void> {
+  if (!signal || db.kind !== "postgres") return () => {};
+  const [{ pid }] = await s.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+  const onAbort = () => {
+    db.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
 }
 
 async function finalTransaction(

@@ -157,7 +157,15 @@ export class Scheduler {
         },
       );
       Object.assign(report, summarize(plan.items.length, outcomes));
-      if (report.failed || report.waiting) this.#followUp(await this.#nextRetryDelay(from, to));
+      // Another round when a retry falls due, and when a claim held by
+      // another runner may have run out (that runner may have died): the
+      // takeover bound is the lease plus a second.
+      const delays: number[] = [];
+      if (report.failed || report.waiting) delays.push(await this.#nextRetryDelay(from, to));
+      if (report.busy || views.some((v) => v.state === "running")) {
+        delays.push(ctx.settings.leaseSeconds * 1000 + 1000);
+      }
+      if (delays.length) this.#followUp(Math.min(...delays));
     } catch (e) {
       // The target is down, say: log it and try again soon; never die of it.
       report.error = safeText(describeTargetError(e));
