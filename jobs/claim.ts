@@ -84,6 +84,8 @@ export async function claimPartition(db: Db, req: ClaimRequest): Promise<Claim> 
         id,
         req.runner,
         req.leaseSeconds,
+        req.expectRunId !== undefined,
+        req.expectRunId ?? null,
       ]);
       if (claimed.length === 1) return { kind: "claimed", runId: id };
       // Lost a race with a claim that committed after our lock query: undo our run row.
@@ -94,6 +96,10 @@ export async function claimPartition(db: Db, req: ClaimRequest): Promise<Claim> 
     // busy, said at once. The holder is read without waiting.
     if (!(e instanceof BusyRace) && !isLockNotAvailable(e)) throw e;
     const [row] = await db.query<PartitionRow>(SQL.peek, [req.job, req.day]);
+    // Not held any more: another runner ran it meanwhile.
+    if (row && row.status !== "running" && req.expectRunId !== undefined) {
+      return { kind: "moved", runId: row.run_id, status: row.status };
+    }
     return busy(row);
   }
 }
