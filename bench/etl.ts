@@ -116,7 +116,8 @@ export async function benchEtl(log: (line: string) => void): Promise<void> {
       PATH: Deno.env.get("PATH") ?? "",
       HOME: Deno.env.get("HOME") ?? "",
     };
-    const floorScript = await Deno.makeTempFile({ suffix: ".sql" });
+    await Deno.mkdir("bench/.out", { recursive: true });
+    const floorScript = await Deno.makeTempFile({ dir: "bench/.out", suffix: ".sql" });
     await Deno.writeTextFile(
       floorScript,
       `${SQL.createStaging};\nBEGIN;\n\\copy staging (timestamp, wind_speed, power) FROM pstdin (FORMAT csv, HEADER true)\n` +
