@@ -88,7 +88,8 @@ export function createStatusApp(opts: StatusAppOptions): Hono {
     c.header("Content-Security-Policy", CSP);
     c.header("X-Content-Type-Options", "nosniff");
     c.header("X-Frame-Options", "DENY");
-    c.header("Referrer-Policy", "no-referrer");
+    // Not "no-referrer": with it, browsers send `Origin: null` on form posts.
+    c.header("Referrer-Policy", "same-origin");
     c.header("Cross-Origin-Opener-Policy", "same-origin");
     if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
   });
@@ -294,13 +295,24 @@ export function createStatusApp(opts: StatusAppOptions): Hono {
       chart,
       authed: sessions.fromCookie(c),
       notice,
-      refreshSeconds: running ? refresh : null,
+      refresh: running ? { seconds: refresh, url: refreshUrl(c.req.url) } : null,
       now: now(),
     };
     return c.html(html`<!DOCTYPE html>${<Page {...model} />}`);
   });
 
   return app;
+}
+
+/**
+ * Where the page reloads to while runs are in flight: itself without the one-off notice,
+ * and without a #fragment (a refresh to a URL with one is a same-document navigation,
+ * which does not reload).
+ */
+function refreshUrl(url: string): string {
+  const u = new URL(url);
+  u.searchParams.delete("notice");
+  return u.pathname + u.search;
 }
 
 /** The newest day on which a job fed by the source (no upstream) has data. */

@@ -111,8 +111,9 @@ export function bearer(c: Context): string | undefined {
  * a browser says where a request comes from with Sec-Fetch-Site and Origin.
  */
 export function sameOrigin(c: Context): boolean {
+  // Browsers set Sec-Fetch-Site themselves (scripts cannot): when present, it decides.
   const site = c.req.header("sec-fetch-site");
-  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
+  if (site !== undefined) return site === "same-origin" || site === "none";
   const origin = c.req.header("origin");
   if (origin === undefined) return true;
   if (origin === "null") return false;

@@ -21,7 +21,8 @@ export interface PageModel {
   chart: DayChart | null;
   authed: boolean;
   notice: { kind: "ok" | "warn" | "error"; text: string } | null;
-  refreshSeconds: number | null;
+  /** Reload after `seconds` (while partitions run). */
+  refresh: { seconds: number; url: string } | null;
   now: Date;
 }
 
@@ -317,8 +318,8 @@ export function Page(props: PageModel): Child {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        {m.refreshSeconds !== null && (
-          <meta http-equiv="refresh" content={String(m.refreshSeconds)} />
+        {m.refresh && (
+          <meta http-equiv="refresh" content={`${m.refresh.seconds}; url=${m.refresh.url}`} />
         )}
         <title>windbin · status</title>
         <style>{raw(STYLE)}</style>
@@ -341,9 +342,9 @@ export function Page(props: PageModel): Child {
             </h2>
             <Legend partitions={m.partitions} />
             <Grid jobs={m.jobs} partitions={m.partitions} day={m.day} />
-            {m.refreshSeconds !== null && (
-              <p class="muted small">
-                Runs in flight: this page reloads every {m.refreshSeconds} s.
+            {m.refresh && (
+              <p class="muted small" id="refreshing">
+                Partitions are running: this page reloads every {m.refresh.seconds} s.
               </p>
             )}
           </section>
