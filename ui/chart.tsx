@@ -6,8 +6,8 @@
 import type { ChartBin, DayChart } from "./source.ts";
 import { fmtNum, niceTicks } from "./format.ts";
 
-const W = 760, H = 230;
-const M = { top: 14, right: 16, bottom: 40, left: 58 };
+const W = 760, H = 250;
+const M = { top: 30, right: 18, bottom: 50, left: 70 };
 const PW = W - M.left - M.right, PH = H - M.top - M.bottom;
 const DAY_MS = 86_400_000;
 const BIN_MS = 600_000;
@@ -83,7 +83,7 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
         aria-label={`${s.title} (${s.unit}), 10-minute mean with min–max band, ${day} UTC`}
       >
         <g class="grid">
-          {ticks.map((v) => <line x1={M.left} x2={M.left + PW} y1={y(v)} y2={y(v)} />)}
+          {ticks.map((v) => <line key={v} x1={M.left} x2={M.left + PW} y1={y(v)} y2={y(v)} />)}
           {hours.map((h) => (
             <line
               x1={x(t0 + h * 3600_000 - BIN_MS / 2)}
@@ -107,7 +107,14 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
                 stroke={s.color}
               />
             )
-            : <polygon class="band" fill={s.color} points={[...upper, ...lower].join(" ")} />;
+            : (
+              <polygon
+                key={seg[0].t}
+                class="band"
+                fill={s.color}
+                points={[...upper, ...lower].join(" ")}
+              />
+            );
         })}
         {lines.map((seg) => (
           <polyline
@@ -136,18 +143,19 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
             </text>
           ))}
           {hours.map((h) => (
-            <text x={x(t0 + h * 3600_000 - BIN_MS / 2)} y={M.top + PH + 16} text-anchor="middle">
+            <text
+              class={h % 6 ? "minor" : undefined}
+              x={x(t0 + h * 3600_000 - BIN_MS / 2)}
+              y={M.top + PH + 18}
+              text-anchor="middle"
+            >
               {`${String(h).padStart(2, "0")}:00`}
             </text>
           ))}
-          <text class="title" x={M.left + PW / 2} y={H - 4} text-anchor="middle">
+          <text class="title" x={M.left + PW / 2} y={H - 6} text-anchor="middle">
             time of day (UTC)
           </text>
-          <text
-            class="title"
-            transform={`translate(14 ${M.top + PH / 2}) rotate(-90)`}
-            text-anchor="middle"
-          >
+          <text class="title" x="4" y="18" text-anchor="start">
             {`${s.title} (${s.unit})`}
           </text>
         </g>
@@ -163,7 +171,7 @@ export function DayCharts(props: { chart: DayChart }) {
   }
   return (
     <div class="charts" data-bins={chart.bins.length}>
-      {SERIES.map((s) => <SeriesChart day={chart.day} bins={chart.bins} s={s} />)}
+      {SERIES.map((s) => <SeriesChart key={s.key} day={chart.day} bins={chart.bins} s={s} />)}
       <p class="legend-note">
         <span class="swatch line" /> 10-minute mean (one point per bin) <span class="swatch band" />
         {" "}

@@ -36,6 +36,12 @@ const STATE_TEXT: Record<PartitionState, string> = {
   missing: "missing",
 };
 
+/** The first cell of a month block sits in its weekday's column (Monday first). */
+function weekdayClass(day: string): string {
+  const w = Temporal.PlainDate.from(day).dayOfWeek;
+  return w === 1 ? "" : ` w${w}`;
+}
+
 export function cellTitle(p: PartitionView): string {
   const parts = [`${p.job} ${p.day}: ${p.state}${p.reason ? ` (${p.reason})` : ""}`];
   if (p.rowsIn !== null || p.rowsOut !== null) {
@@ -99,10 +105,15 @@ function Grid(props: { jobs: JobInfo[]; partitions: PartitionView[]; day: string
               {[...months].map(([m, list]) => (
                 <div class="month">
                   <span class="mlabel">{m}</span>
+                  <div class="dow" aria-hidden="true">
+                    {["M", "T", "W", "T", "F", "S", "S"].map((d, i) => <span key={i}>{d}</span>)}
+                  </div>
                   <div class="cells">
-                    {list.map((p) => (
+                    {list.map((p, i) => (
                       <a
-                        class={`cell s-${p.state}${p.day === props.day ? " selected" : ""}`}
+                        class={`cell s-${p.state}${i === 0 ? weekdayClass(p.day) : ""}${
+                          p.day === props.day ? " selected" : ""
+                        }`}
                         href={`/?day=${p.day}#day`}
                         data-job={p.job}
                         data-day={p.day}

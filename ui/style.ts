@@ -38,8 +38,12 @@ a.cell:hover, a.cell:focus { outline:2px solid var(--fg); outline-offset:1px; }
 .months { display:flex; flex-wrap:wrap; gap:6px 14px; min-width:0; }
 .month { display:flex; flex-direction:column; gap:2px; }
 .mlabel { font-size:11px; color:var(--muted); font-variant-numeric:tabular-nums; }
-.cells { display:grid; grid-template-columns:repeat(8, 13px); gap:2px; }
+.dow { display:grid; grid-template-columns:repeat(7, 13px); gap:2px; font-size:9px; line-height:10px; color:var(--muted); text-align:center; }
+.cells { display:grid; grid-template-columns:repeat(7, 13px); gap:2px; }
+.cells .w2 { grid-column-start:2; } .cells .w3 { grid-column-start:3; } .cells .w4 { grid-column-start:4; }
+.cells .w5 { grid-column-start:5; } .cells .w6 { grid-column-start:6; } .cells .w7 { grid-column-start:7; }
 .table-wrap { overflow-x:auto; border:1px solid var(--line); border-radius:6px; }
+table.runs { min-width:900px; } table.details { min-width:760px; } td.error { min-width:200px; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:var(--panel); font-weight:600; white-space:nowrap; } tr:last-child td { border-bottom:0; }
@@ -70,5 +74,8 @@ aside { flex:0 1 240px; }
   .job-row { flex-direction:column; gap:4px; } .job-name { width:auto; flex-direction:row; gap:8px; align-items:baseline; }
   aside { flex:1 1 100%; } .daily { grid-template-columns:1fr 1fr; }
   .daily dd { font-size:17px; }
+  /* The charts scale down to about half: bigger text in SVG units, fewer hour labels. */
+  .chart text { font-size:21px; } .chart text.title { font-size:22px; } .chart text.minor { display:none; }
+  .chart .pts circle { r:2.6; } .chart .mean { stroke-width:2.2; }
 }
 `;
