@@ -7,7 +7,7 @@ import type { ChartBin, DayChart } from "./source.ts";
 import { fmtNum, niceTicks } from "./format.ts";
 
 const W = 760, H = 250;
-const M = { top: 30, right: 18, bottom: 50, left: 70 };
+const M = { top: 30, right: 34, bottom: 50, left: 70 };
 const PW = W - M.left - M.right, PH = H - M.top - M.bottom;
 const DAY_MS = 86_400_000;
 const BIN_MS = 600_000;

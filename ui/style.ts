@@ -50,7 +50,7 @@ th { background:var(--panel); font-weight:600; white-space:nowrap; } tr:last-chi
 .num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 td.error { color:#b42318; max-width:380px; overflow-wrap:anywhere; font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size:12px; }
 td.runner { max-width:160px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
-.reason { font-size:12px; color:var(--muted); }
+.reason { font-size:12px; color:var(--muted); min-width:150px; }
 .badge { display:inline-block; padding:0 7px; border-radius:10px; font-size:12px; line-height:19px; color:#fff; white-space:nowrap; }
 .badge.s-empty, .badge.s-missing { color:var(--fg); }
 .chart-row { display:flex; flex-wrap:wrap; gap:12px 24px; align-items:flex-start; margin-top:14px; }
