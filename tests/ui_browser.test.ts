@@ -15,6 +15,8 @@ import {
   FIXTURE_BINS,
   FIXTURE_STATES,
   FIXTURE_TOKEN,
+  seedShowcase,
+  SHOWCASE_NOW,
   type UiFixture,
   uiFixture,
 } from "./helpers/ui_source.ts";
@@ -22,13 +24,10 @@ import {
 const ignore = CHROMIUM_SKIPPED;
 
 async function withPage(
-  opts: { runDelayMs?: number; refreshSeconds?: number },
+  opts: Parameters<typeof uiFixture>[0] & object,
   fn: (ctx: { f: UiFixture; url: string; page: Page }) => Promise<void>,
 ): Promise<void> {
-  const f = await uiFixture({
-    runDelayMs: opts.runDelayMs,
-    refreshSeconds: opts.refreshSeconds ?? 60,
-  });
+  const f = await uiFixture({ ...opts, refreshSeconds: opts.refreshSeconds ?? 60 });
   const server = await serveApp(f.app.fetch);
   try {
     const browser = await launchBrowser();
@@ -242,5 +241,31 @@ Deno.test({
       // Nothing but the scrollable tables is wider than a phone.
       const narrow = await page.eval<number>("document.documentElement.scrollWidth");
       assert.ok(narrow <= 390, `page is ${narrow}px wide at 390`);
+    }),
+});
+
+Deno.test({
+  name: "ui browser: two months of history, logged in (the README's screenshot)",
+  ignore,
+  fn: () =>
+    withPage({ now: SHOWCASE_NOW, seed: seedShowcase }, async ({ url, page }) => {
+      await page.goto(`${url}/`);
+      await page.fillAndSubmit("#login input[name=token]", FIXTURE_TOKEN);
+      await page.waitForUrl(/notice=logged-in/);
+      await page.goto(`${url}/?day=2024-02-26`);
+      // 60 days per job, Jan 1 .. Feb 29; the chart of the 26th.
+      assert.equal(await page.count("#grid a.cell"), 120);
+      assert.equal(await page.count("#chart-wind-speed circle[data-bin]"), 144);
+      assert.equal(await page.count("button[data-run]"), 2);
+      await page.screenshot(new URL("showcase-1280.png", ARTIFACTS));
+      await page.screenshot(new URL("showcase-1280-full.png", ARTIFACTS), { fullPage: true });
+      // The README's picture: grid, a day's details and both charts.
+      await page.screenshot(new URL("showcase-1280-top.png", ARTIFACTS), {
+        fullPage: true,
+        maxHeight: 1240,
+      });
+      await page.setViewport(390, 844);
+      await page.goto(`${url}/?day=2024-02-26`);
+      await page.screenshot(new URL("showcase-390-full.png", ARTIFACTS), { fullPage: true });
     }),
 });

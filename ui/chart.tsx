@@ -6,8 +6,8 @@
 import type { ChartBin, DayChart } from "./source.ts";
 import { fmtNum, niceTicks } from "./format.ts";
 
-const W = 760, H = 250;
-const M = { top: 30, right: 34, bottom: 50, left: 70 };
+const W = 760, H = 262;
+const M = { top: 42, right: 34, bottom: 50, left: 70 };
 const PW = W - M.left - M.right, PH = H - M.top - M.bottom;
 const DAY_MS = 86_400_000;
 const BIN_MS = 600_000;
@@ -155,7 +155,7 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
           <text class="title" x={M.left + PW / 2} y={H - 6} text-anchor="middle">
             time of day (UTC)
           </text>
-          <text class="title" x="4" y="18" text-anchor="start">
+          <text class="title" x="4" y="22" text-anchor="start">
             {`${s.title} (${s.unit})`}
           </text>
         </g>

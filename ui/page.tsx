@@ -149,7 +149,11 @@ function RunButton(props: { authed: boolean; job: string; day: string; state: Pa
       action={`/run/${encodeURIComponent(props.job)}/${props.day}`}
       class="inline"
     >
-      <button type="submit" class="btn primary" data-run={`${props.job}/${props.day}`}>
+      <button
+        type="submit"
+        class={again ? "btn" : "btn primary"}
+        data-run={`${props.job}/${props.day}`}
+      >
         {again ? "run again" : "run"}
       </button>
     </form>

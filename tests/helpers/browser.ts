@@ -256,14 +256,18 @@ export class Page {
     });
   }
 
-  /** A PNG of the viewport, or of the whole page. */
-  async screenshot(path: string | URL, opts: { fullPage?: boolean } = {}): Promise<void> {
+  /** A PNG of the viewport, or of the whole page (cut at `maxHeight`). */
+  async screenshot(
+    path: string | URL,
+    opts: { fullPage?: boolean; maxHeight?: number } = {},
+  ): Promise<void> {
     let clip: Json | undefined;
     if (opts.fullPage) {
       const m = await this.#send("Page.getLayoutMetrics");
       const size = m.cssContentSize as { width: number; height: number };
       const vp = m.cssLayoutViewport as { clientWidth: number };
-      clip = { x: 0, y: 0, width: vp.clientWidth, height: Math.ceil(size.height), scale: 1 };
+      const height = Math.min(Math.ceil(size.height), opts.maxHeight ?? Infinity);
+      clip = { x: 0, y: 0, width: vp.clientWidth, height, scale: 1 };
     }
     const r = await this.#send("Page.captureScreenshot", {
       format: "png",

@@ -474,15 +474,22 @@ export interface UiFixture {
 
 /** A migrated in-memory PGlite with the fixture seeded, and the status app over it. */
 export async function uiFixture(
-  opts: { runDelayMs?: number; refreshSeconds?: number } = {},
+  opts: {
+    runDelayMs?: number;
+    refreshSeconds?: number;
+    /** Another "now" and data set (default: FIXTURE_NOW and seedFixture). */
+    now?: Date;
+    seed?: (db: Db) => Promise<void>;
+  } = {},
 ): Promise<UiFixture> {
+  const now = opts.now ?? FIXTURE_NOW;
   const db = await PgliteDb.memory(await (template ??= PgliteDb.template()));
   try {
     await migrate(db, "target");
-    await seedFixture(db);
+    await (opts.seed ?? seedFixture)(db);
     const metrics = createMetrics();
     const source = new TestStatusSource(db, {
-      now: () => FIXTURE_NOW,
+      now: () => now,
       runDelayMs: opts.runDelayMs,
       onRunFinished: (r) => metrics.observeRun(r),
       jobs: [
@@ -493,7 +500,7 @@ export async function uiFixture(
     const app = createStatusApp({
       source,
       token: FIXTURE_TOKEN,
-      now: () => FIXTURE_NOW,
+      now: () => now,
       metrics,
       refreshSeconds: opts.refreshSeconds,
     });
@@ -517,3 +524,67 @@ export async function uiFixture(
 }
 
 let template: Promise<Blob> | undefined;
+
+/** Two months of history with a bit of everything, for the README's screenshot. */
+export const SHOWCASE_NOW = new Date("2024-03-01T09:30:00Z");
+
+export async function seedShowcase(db: Pick<Db, "query">): Promise<void> {
+  const list: SeedPartition[] = [];
+  const days: string[] = [];
+  for (let d = Temporal.PlainDate.from("2024-01-01"); d.month <= 2; d = d.add({ days: 1 })) {
+    days.push(d.toString());
+  }
+  const etl = (day: string): SeedPartition["status"] | "missing" | "stale" | "empty" => {
+    if (day >= "2024-02-27") return day === "2024-02-27" ? "running" : "missing";
+    if (["2024-01-17", "2024-02-08", "2024-02-09"].includes(day)) return "failed";
+    if (day >= "2024-01-22" && day <= "2024-01-26") return "stale";
+    if (day === "2024-02-14") return "empty";
+    return "succeeded";
+  };
+  for (const [i, day] of days.entries()) {
+    const e = etl(day);
+    if (e === "missing") continue;
+    const ms = 900 + ((i * 337) % 1400);
+    if (e === "failed") {
+      list.push({
+        job: "etl",
+        day,
+        status: "failed",
+        attempts: 4,
+        durationMs: 61_000,
+        error: `extract: GET /data?date=${day} timed out after 60000 ms (4 attempts)`,
+      });
+    } else if (e === "running") {
+      list.push({ job: "etl", day, status: "running" });
+    } else {
+      list.push({
+        job: "etl",
+        day,
+        status: "succeeded",
+        rowsIn: e === "empty" ? 0 : 1440,
+        rowsOut: e === "empty" ? 0 : 1152,
+        sqlVersion: e === "stale" ? 1 : 2,
+        durationMs: ms,
+        succeededAgoS: 86_400 * (days.length - i),
+      });
+    }
+    const upOk = e === "succeeded" || e === "stale" || e === "empty";
+    if (upOk && day !== "2024-02-20" && day !== "2024-02-21") {
+      list.push({
+        job: "daily",
+        day,
+        status: day === "2024-02-02" ? "failed" : "succeeded",
+        rowsIn: 864,
+        rowsOut: 1,
+        sqlVersion: 2,
+        durationMs: 40 + (i % 7) * 9,
+        error: day === "2024-02-02" ? "numeric field overflow" : null,
+        succeededAgoS: 86_400 * (days.length - i) - 60,
+      });
+    }
+  }
+  await seedPartitions(db, list);
+  for (const day of ["2024-02-19", "2024-02-25", "2024-02-26"]) {
+    await seedBins(db, day, Array.from({ length: 144 }, (_, i) => i));
+  }
+}
