@@ -271,3 +271,22 @@ Deno.test("ui page: security headers, no external assets, refresh only while run
     await f.close();
   }
 });
+
+Deno.test("ui page: errors and runner names are shown escaped", async () => {
+  const f = await uiFixture();
+  try {
+    const evil = `<img src=x onerror="alert(1)"> & "quotes"`;
+    await f.db.query("UPDATE partitions SET error = $1 WHERE job = 'etl' AND day = '2024-01-04'", [
+      evil,
+    ]);
+    await f.db.query(
+      "UPDATE runs SET error = $1, runner = $1 WHERE job = 'etl' AND day = '2024-01-04'",
+      [evil],
+    );
+    const page = await (await f.app.request("/?day=2024-01-04")).text();
+    assert.ok(!page.includes("<img"), "no markup from data");
+    assert.match(page, /&lt;img src=x onerror=&quot;alert\(1\)&quot;&gt; &amp; &quot;quotes&quot;/);
+  } finally {
+    await f.close();
+  }
+});
