@@ -263,6 +263,11 @@ Deno.test("ui page: security headers, no external assets, refresh only while run
     // The newest day with etl data is the default chart.
     assert.match(page, /<h2>2024-01-09/);
     assert.equal((await f.app.request("/?day=2024-13-01")).status, 400);
+    const gz = await f.app.request("/", { headers: { "Accept-Encoding": "gzip" } });
+    assert.equal(gz.headers.get("content-encoding"), "gzip");
+    const unzipped = await new Response(gz.body!.pipeThrough(new DecompressionStream("gzip")))
+      .text();
+    assert.match(unzipped, /^<!DOCTYPE html>/);
 
     await f.db.query("UPDATE partitions SET status = 'failed' WHERE status = 'running'");
     await f.db.query("UPDATE runs SET status = 'failed' WHERE status = 'running'");

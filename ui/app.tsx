@@ -11,6 +11,7 @@
  */
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
+import { compress } from "hono/compress";
 import type { PartitionView, StatusSource, TriggerResult } from "./source.ts";
 import type { Metrics } from "./metrics.ts";
 import { bearer, sameOrigin, sameSecret, Sessions } from "./auth.ts";
@@ -83,6 +84,8 @@ export function createStatusApp(opts: StatusAppOptions): Hono {
 
   const app = new Hono();
   app.use("*", metrics.middleware());
+  // The grid of a few years is ~0.5 MB of HTML, reloaded while runs are in flight: gzip it.
+  app.use("*", compress());
   app.use("*", async (c, next) => {
     await next();
     c.header("Content-Security-Policy", CSP);
