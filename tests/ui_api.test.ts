@@ -3,6 +3,9 @@
  * its cookie, forms without a session, security headers. Real PGlite behind a test source.
  */
 import assert from "node:assert/strict";
+import { createStatusApp } from "../ui/app.tsx";
+import { createMetrics } from "../ui/metrics.ts";
+import type { StatusSource } from "../ui/source.ts";
 import { FIXTURE_STATES, FIXTURE_TOKEN, type UiFixture, uiFixture } from "./helpers/ui_source.ts";
 
 const bearer = { Authorization: `Bearer ${FIXTURE_TOKEN}` };
@@ -294,4 +297,44 @@ Deno.test("ui page: errors and runner names are shown escaped", async () => {
   } finally {
     await f.close();
   }
+});
+
+Deno.test("ui app: /health is 503 when the source does not answer; /day/D goes to the day", async () => {
+  const source: StatusSource = {
+    jobs: () => [{ name: "etl", firstDay: "2024-01-01", upstream: [] }],
+    partitions: () => Promise.reject(new Error("connection refused")),
+    runs: () => Promise.reject(new Error("connection refused")),
+    chart: () => Promise.reject(new Error("connection refused")),
+    trigger: () => Promise.reject(new Error("connection refused")),
+    triggerAll: () => Promise.reject(new Error("connection refused")),
+  };
+  const app = createStatusApp({ source, token: "t", metrics: createMetrics() });
+  const health = await app.request("/health");
+  assert.equal(health.status, 503);
+  assert.equal((await health.json()).status, "unavailable");
+  const day = await app.request("/day/2024-01-02");
+  assert.equal(day.status, 302);
+  assert.equal(day.headers.get("location"), "/?day=2024-01-02#day");
+  assert.equal((await app.request("/day/2024-02-31")).status, 400);
+  // A failing source is a 500 without its message; the metrics still render.
+  const orig = console.error;
+  console.error = () => {};
+  try {
+    const page = await app.request("/api/runs");
+    assert.equal(page.status, 500);
+    assert.doesNotMatch(await page.text(), /connection refused/);
+  } finally {
+    console.error = orig;
+  }
+  console.error = () => {};
+  try {
+    const metrics = await app.request("/metrics");
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /^windbin_partitions_scrape_ok 0$/m);
+    assert.doesNotMatch(text, /^windbin_partitions\{/m);
+  } finally {
+    console.error = orig;
+  }
+  assert.throws(() => createStatusApp({ source, token: "", metrics: createMetrics() }), /token/);
 });

@@ -143,7 +143,7 @@ Deno.test({
       assert.deepEqual(await page.cookies(), []);
 
       await page.fillAndSubmit("#login input[name=token]", FIXTURE_TOKEN);
-      await page.waitForUrl(/notice=logged-in/);
+      await page.waitForUrl(/day=2024-01-07&notice=logged-in/);
       const [cookie, ...more] = await page.cookies();
       assert.equal(more.length, 0);
       assert.equal(cookie.name, "windbin_session");

@@ -73,6 +73,7 @@ Deno.test("ui metrics: /metrics is Prometheus text; gauge, histogram and counter
     assert.equal(first.types.get("http_request_duration_seconds"), "histogram");
 
     // The gauge is the source's partitions, at scrape time.
+    assert.equal(value(first.samples, "windbin_partitions_scrape_ok"), 1);
     assert.equal(value(first.samples, "windbin_partitions", { job: "etl", state: "missing" }), 3);
     assert.equal(value(first.samples, "windbin_partitions", { job: "daily", state: "blocked" }), 5);
     assert.equal(value(first.samples, "windbin_partitions", { job: "etl", state: "running" }), 1);

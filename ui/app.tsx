@@ -238,9 +238,11 @@ export function createStatusApp(opts: StatusAppOptions): Hono {
     if (!sameOrigin(c)) return c.text("cross-site request refused", 403);
     const body = await c.req.parseBody();
     const token = typeof body.token === "string" ? body.token : "";
-    if (!token || !(await sameSecret(token, opts.token))) return back(c, "bad-token");
+    // Back to the day the form was on.
+    const day = typeof body.day === "string" && isDay(body.day) ? body.day : undefined;
+    if (!token || !(await sameSecret(token, opts.token))) return back(c, "bad-token", day);
     sessions.login(c);
-    return back(c, "logged-in");
+    return back(c, "logged-in", day);
   });
 
   app.post("/logout", (c) => {

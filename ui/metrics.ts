@@ -2,7 +2,8 @@
  * Prometheus metrics (prom-client), one Registry per instance (never the global one),
  * so that tests and several apps in one process do not collide.
  *
- * - `windbin_partitions{job,state}`: gauge, collected at scrape time from the status source;
+ * - `windbin_partitions{job,state}`: gauge, collected at scrape time from the status source
+ *   (`windbin_partitions_scrape_ok` says whether that worked);
  * - `windbin_run_duration_seconds{job,status}`: histogram of finished runs (`observeRun`);
  * - `windbin_readings_extracted_total{job}`, `windbin_rows_written_total{job}`: counters;
  * - `http_request_duration_seconds{method,route,status,ok}` and `http_requests_total`:
@@ -38,6 +39,11 @@ export function createMetrics(opts: { partitions?: () => Promise<PartitionView[]
   const registry = new Registry();
   let readPartitions = opts.partitions;
 
+  const scrapeOk = new Gauge({
+    name: "windbin_partitions_scrape_ok",
+    help: "1 when windbin_partitions could be read at this scrape, 0 when the source failed",
+    registers: [registry],
+  });
   new Gauge({
     name: "windbin_partitions",
     help: "Partitions by job and state (missing, blocked and stale are derived), at scrape time",
@@ -46,8 +52,18 @@ export function createMetrics(opts: { partitions?: () => Promise<PartitionView[]
     async collect() {
       this.reset();
       if (!readPartitions) return;
+      let partitions: PartitionView[];
+      try {
+        partitions = await readPartitions();
+        scrapeOk.set(1);
+      } catch (e) {
+        // The rest of the metrics still render; this one says why it is missing.
+        console.error(`metrics: could not read the partitions: ${(e as Error).message}`);
+        scrapeOk.set(0);
+        return;
+      }
       const counts = new Map<string, Map<string, number>>();
-      for (const p of await readPartitions()) {
+      for (const p of partitions) {
         let byState = counts.get(p.job);
         if (!byState) {
           byState = new Map(PARTITION_STATES.map((s) => [s, 0]));

@@ -291,7 +291,7 @@ function Runs(props: { runs: RunView[] }) {
   );
 }
 
-function Auth(props: { authed: boolean }) {
+function Auth(props: { authed: boolean; day: string | null }) {
   if (props.authed) {
     return (
       <div class="auth">
@@ -308,6 +308,7 @@ function Auth(props: { authed: boolean }) {
   }
   return (
     <form method="post" action="/login" class="auth" id="login">
+      {props.day && <input type="hidden" name="day" value={props.day} />}
       <label>
         <span class="sr">token</span>
         <input
@@ -344,7 +345,7 @@ export function Page(props: PageModel): Child {
           <h1>
             windbin <span>status</span>
           </h1>
-          <Auth authed={m.authed} />
+          <Auth authed={m.authed} day={m.day} />
         </header>
         <main>
           {m.notice && (
