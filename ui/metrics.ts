@@ -39,10 +39,28 @@ export function createMetrics(opts: { partitions?: () => Promise<PartitionView[]
   const registry = new Registry();
   let readPartitions = opts.partitions;
 
-  const scrapeOk = new Gauge({
+  // One read of the partitions per scrape, shared by the two gauges below (prom-client
+  // collects every metric of a scrape at once).
+  let pending: Promise<PartitionView[] | null> | undefined;
+  const snapshot = () =>
+    pending ??= (async () => {
+      try {
+        return readPartitions ? await readPartitions() : null;
+      } catch (e) {
+        // The rest of the metrics still render; windbin_partitions_scrape_ok says why not these.
+        console.error(`metrics: could not read the partitions: ${(e as Error).message}`);
+        return null;
+      }
+    })().finally(() => pending = undefined);
+
+  new Gauge({
     name: "windbin_partitions_scrape_ok",
     help: "1 when windbin_partitions could be read at this scrape, 0 when the source failed",
     registers: [registry],
+    async collect() {
+      if (!readPartitions) return;
+      this.set((await snapshot()) === null ? 0 : 1);
+    },
   });
   new Gauge({
     name: "windbin_partitions",
@@ -51,17 +69,8 @@ export function createMetrics(opts: { partitions?: () => Promise<PartitionView[]
     registers: [registry],
     async collect() {
       this.reset();
-      if (!readPartitions) return;
-      let partitions: PartitionView[];
-      try {
-        partitions = await readPartitions();
-        scrapeOk.set(1);
-      } catch (e) {
-        // The rest of the metrics still render; this one says why it is missing.
-        console.error(`metrics: could not read the partitions: ${(e as Error).message}`);
-        scrapeOk.set(0);
-        return;
-      }
+      const partitions = await snapshot();
+      if (!partitions) return;
       const counts = new Map<string, Map<string, number>>();
       for (const p of partitions) {
         let byState = counts.get(p.job);
