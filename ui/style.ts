@@ -72,6 +72,8 @@ aside { flex:0 1 240px; }
 @media (max-width: 640px) {
   header, main, footer { padding-left:10px; padding-right:10px; }
   .job-row { flex-direction:column; gap:4px; } .job-name { width:auto; flex-direction:row; gap:8px; align-items:baseline; }
+  /* Bigger cells for fingers. */
+  .cells, .dow { grid-template-columns:repeat(7, 20px); gap:3px; } .months .cell { width:20px; height:20px; }
   aside { flex:1 1 100%; } .daily { grid-template-columns:1fr 1fr; }
   .daily dd { font-size:17px; }
   /* The charts scale down to about half: bigger text in SVG units, fewer hour labels. */
