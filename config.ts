@@ -65,7 +65,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     partitionStart: day(get, "PARTITION_START", "2024-01-01"),
     etlCron: cron(get, "ETL_CRON", "0 1 * * *"),
     port,
-    runnerPort: int(get, "RUNNER_PORT", 3000, 1, 65535),
+    runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./.data",
     maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),

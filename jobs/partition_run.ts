@@ -35,6 +35,8 @@ const SQL = await readSqlFiles({
 
 export interface RunDeps extends ExtractDeps {
   db: Db;
+  /** Called once the partition is claimed (the status page answers then). */
+  onClaimed?: (runId: number) => void;
   /** Test seam: runs after staging is loaded, before the final transaction begins. */
   beforeFinal?: () => Promise<void>;
   /** Test seam: runs inside the final transaction right after the day's rows were deleted. */
@@ -146,6 +148,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     };
   }
   const { runId } = claim;
+  deps.onClaimed?.(runId);
   let lost = false;
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
   const phases: Phases = { claim: since(started), extract: 0, transaction: 0 };

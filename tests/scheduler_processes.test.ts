@@ -27,6 +27,7 @@ async function stack(days: number) {
     API_TOKEN: api.token,
     PARTITION_START: first,
     ETL_LEASE_SECONDS: "5",
+    RUNNER_PORT: "0",
     ...extra,
   });
   return {

@@ -3,14 +3,13 @@
  * a PGlite-backed double (tests/helpers/ui_source.ts). The page names no job.
  */
 
-export type PartitionState =
-  | "succeeded"
-  | "empty"
-  | "failed"
-  | "running"
-  | "missing"
-  | "blocked"
-  | "stale";
+import type {
+  PartitionState,
+  PartitionView as RunnerPartitionView,
+  RunView,
+} from "../jobs/states.ts";
+
+export type { PartitionState, RunView } from "../jobs/states.ts";
 
 /** Every state, in the order the legend shows them. */
 export const PARTITION_STATES: readonly PartitionState[] = [
@@ -23,35 +22,21 @@ export const PARTITION_STATES: readonly PartitionState[] = [
   "missing",
 ];
 
-export interface PartitionView {
-  job: string;
-  day: string /* YYYY-MM-DD */;
-  state: PartitionState;
-  /** stale: "sql" | "upstream" | "source" reason text; blocked: what it waits on */
-  reason: string | null;
-  rowsIn: number | null;
-  rowsOut: number | null;
-  sqlVersion: number | null;
-  durationMs: number | null;
-  error: string | null;
-  attempts: number;
-  finishedAt: string | null;
-}
-
-export interface RunView {
-  id: number;
-  job: string;
-  day: string;
-  trigger: string;
-  runner: string;
-  status: "running" | "succeeded" | "empty" | "failed" | "cancelled" | "abandoned";
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  rowsIn: number | null;
-  rowsOut: number | null;
-  error: string | null;
-}
+/** What the page shows of a partition: the runner's view (jobs/states.ts), these fields. */
+export type PartitionView = Pick<
+  RunnerPartitionView,
+  | "job"
+  | "day"
+  | "state"
+  | "reason"
+  | "rowsIn"
+  | "rowsOut"
+  | "sqlVersion"
+  | "durationMs"
+  | "error"
+  | "attempts"
+  | "finishedAt"
+>;
 
 export interface ChartBin {
   t: string /* ISO UTC bin start */;
