@@ -45,6 +45,8 @@ export interface Config {
   retryDelaySeconds: number;
   /** Partitions the scheduler runs at once. */
   schedulerConcurrency: number;
+  /** `deno task start`: how many demo days (up to yesterday) it seeds. */
+  demoDays: number;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -75,6 +77,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     maxAttempts: int(get, "MAX_ATTEMPTS", 5, 1, 1000),
     retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
     schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
+    demoDays: int(get, "DEMO_DAYS", 10, 1, 366),
   };
 }
 
