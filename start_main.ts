@@ -50,7 +50,9 @@ async function main(): Promise<number> {
         log,
       });
       console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
-      console.log(`  status page: ${service.url ?? "(not started, see above)"}   log in with the token`);
+      console.log(
+        `  status page: ${service.url ?? "(not started, see above)"}   log in with the token`,
+      );
       console.log(`  source API:  http://localhost:${cfg.port}/docs`);
       console.log(`  token:       ${token}`);
       service.scheduler.reconcile("startup");
