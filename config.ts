@@ -118,9 +118,9 @@ function day(get: EnvGet, name: string, dflt: string): string {
   return raw;
 }
 
-/** True for a real calendar date written YYYY-MM-DD, in years 1 to 9999 (PostgreSQL has no year 0). */
+/** True for a real calendar date written YYYY-MM-DD. */
 export function isDay(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || s.startsWith("0000")) return false;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   try {
     Temporal.PlainDate.from(s, { overflow: "reject" });
     return true;

@@ -27,7 +27,7 @@ Deno.test("config: every invalid value names its variable, and no secret is echo
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: "eighty" }, /^PORT must be a whole number from 1 to 65535/],
     [{ PORT: "70000" }, /^PORT must be/],
-    [{ RUNNER_PORT: "0" }, /^RUNNER_PORT must be/],
+    [{ RUNNER_PORT: "-1" }, /^RUNNER_PORT must be/],
     [{ MAX_RANGE_DAYS: "-1" }, /^MAX_RANGE_DAYS must be/],
     [{ ETL_ATTEMPTS: "0" }, /^ETL_ATTEMPTS must be/],
     [{ ETL_TIMEOUT_MS: "10" }, /^ETL_TIMEOUT_MS must be/],
