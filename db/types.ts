@@ -25,6 +25,28 @@ export interface Tx extends Queryable {
   copyFrom(copySql: string, body: AsyncIterable<Uint8Array>): Promise<void>;
 }
 
+/**
+ * Several statements on ONE connection, outside any transaction unless asked:
+ * a TEMP table made in it (say `staging`) survives between an autocommit
+ * `copyFrom` and a later short `transaction` of the same session.
+ */
+export interface Session extends Queryable {
+  /** As `Tx.copyFrom`, in autocommit (the COPY is its own transaction). */
+  copyFrom(copySql: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** One transaction on the session's connection: committed when `fn` resolves. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/** Session settings applied on every connection of a Db (unset: the server's defaults). */
+export interface SessionSettings {
+  /** `lock_timeout`: a statement waiting longer for a lock fails (SQLSTATE 55P03). */
+  lockTimeoutMs?: number;
+  /** `statement_timeout`: a statement running longer is cancelled (SQLSTATE 57014). */
+  statementTimeoutMs?: number;
+  /** `idle_in_transaction_session_timeout`: a transaction left idle longer is ended by the server. */
+  idleInTransactionTimeoutMs?: number;
+}
+
 export type CopyFormat =
   /** CSV with a header line, NULL as an empty field. */
   | "csv"
@@ -38,6 +60,14 @@ export interface Db extends Queryable {
   readonly label: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one pinned connection (see Session), then gives it back: to
+   * the pool after `DISCARD TEMP` (so the adapter drops every TEMP table the
+   * session made; callers need not), or closed when it broke. On PGlite (one
+   * backend) sessions exclude each other, but plain `query`/`exec` calls of
+   * others may run between a session's statements.
+   */
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   /**
    * Streams the rows of a SELECT from a database cursor, formatted by the
    * database, in chunks of about 64 KiB. Memory stays flat whatever the row
