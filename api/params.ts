@@ -42,6 +42,13 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
     if (!isDay(date)) {
       throw new ParamError("date", `"${date.slice(0, 60)}" is not a calendar date YYYY-MM-DD`);
     }
+    // The day and its exclusive end must both be in the years 0001 to 9999.
+    if (date < "0001-01-01" || date > "9999-12-30") {
+      throw new ParamError(
+        "date",
+        `"${date}" is outside the days this API serves, 0001-01-01 to 9999-12-30`,
+      );
+    }
     const from = dayStart(date);
     const variables = parseVariables(params.getAll("variables"));
     return { start: from, end: from.add({ hours: 24 }), endInclusive: false, variables };

@@ -5,14 +5,15 @@
  */
 import { benchApi } from "./api.ts";
 import { benchEtl } from "./etl.ts";
+import { benchDriver } from "./driver.ts";
 import { BENCH_DATABASE_URL } from "./lib.ts";
 import { describeUrl } from "../db/url.ts";
 
 const which = Deno.args[0] ?? "all";
 const log = (line: string) => console.log(line);
 log(`windbin benchmarks on ${describeUrl(BENCH_DATABASE_URL)} (${Deno.build.target})`);
-if (!["all", "api", "etl"].includes(which)) {
-  console.error("usage: deno task bench [api|etl]");
+if (!["all", "api", "etl", "driver"].includes(which)) {
+  console.error("usage: deno task bench [api|etl|driver]");
   Deno.exit(2);
 }
 if (which === "api" || which === "all") {
@@ -22,4 +23,8 @@ if (which === "api" || which === "all") {
 if (which === "etl" || which === "all") {
   log("\n== ETL ==");
   await benchEtl(log);
+}
+if (which === "driver") {
+  log("\n== Database driver: pg vs postgres.js ==");
+  await benchDriver(log);
 }
