@@ -13,7 +13,8 @@ import { docsRoutes } from "./docs.ts";
 import { type ErrorBody, ParamError } from "./errors.ts";
 import { CONTENT_TYPES, pickFormat } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
-import { parseDataQuery } from "./params.ts";
+import { parseDataQuery, parseFingerprintQuery } from "./params.ts";
+import { type FingerprintRow, fingerprintSql } from "../sql/fingerprint.ts";
 import { dataSelect, type DataSql, loadDataSql } from "./query.ts";
 import { jsonArray, startStream } from "./stream.ts";
 import { isConnectionError } from "../db/errors.ts";
@@ -99,6 +100,23 @@ export function createApp(deps: AppDeps): Hono {
     auth,
     (c) => c.json(VARIABLE_NAMES.map((name) => ({ name, ...VARIABLES[name] }))),
   );
+
+  // Per day: reading count and checksum (late-data detection by the runner).
+  app.get("/fingerprints", auth, async (c) => {
+    let q;
+    try {
+      q = parseFingerprintQuery(new URL(c.req.url).searchParams);
+    } catch (e) {
+      if (e instanceof ParamError) return c.json(e.toBody(), 400);
+      throw e;
+    }
+    const rows = await db.query<FingerprintRow>(fingerprintSql("data", q.variables), [
+      q.start,
+      q.end,
+    ]);
+    c.header("Cache-Control", "no-store");
+    return c.json(rows.map((r) => ({ day: r.day, readings: r.readings, checksum: r.checksum })));
+  });
 
   app.get("/data", auth, async (c) => {
     let query;
