@@ -12,7 +12,7 @@ const SERVER_GONE = new Set(["57P01", "57P02", "57P03"]);
 /** pg's (and postgres.js') own messages for a connection that ended under a query. */
 const DRIVER_MESSAGES = [
   /connection terminated/i,
-  /connection ended/i,
+  /connection.ended/i,
   /not queryable/i,
   /timeout exceeded when trying to connect/i,
   /write after end/i,
