@@ -1,7 +1,8 @@
 /**
  * `deno task bench driver`: the evidence for the database driver decision
- * (README, "Database driver"), pg vs the postgres.js 3.4.9 adapter it
- * replaced, in the same run:
+ * (README, "Database driver"). It compared pg with the postgres.js 3.4.9
+ * adapter in the same run (commit 2a91703 has that version; the figures are
+ * in the README); now that adapter is gone it measures pg alone:
  * - crash safety: every phase x fault of tests/helpers/faults.ts on a private
  *   cluster; an uncaught exception (which would kill a process) is caught by
  *   a global handler here and counted;
@@ -11,7 +12,6 @@
  * Needs `runuser` (private cluster) besides the bench database.
  */
 import { PostgresDb } from "../db/postgres.ts";
-import { PostgresJsDb } from "../db/postgres_js.ts";
 import type { Db } from "../db/types.ts";
 import { startPrivateCluster } from "../tests/helpers/private_cluster.ts";
 import { FAULTS, PHASES, scenario } from "../tests/helpers/faults.ts";
@@ -20,7 +20,6 @@ import { alternate, dropDatabase, fmt, freshDatabase } from "./lib.ts";
 type AnyDb = Db | Omit<Db, "session">;
 const DRIVERS: Record<string, (url: string) => AnyDb> = {
   "pg": (url) => new PostgresDb(url, { max: 4, maxStreams: 2 }),
-  "postgres.js": (url) => new PostgresJsDb(url, { max: 4, maxStreams: 2 }),
 };
 
 async function crashes(log: (l: string) => void) {
@@ -44,7 +43,6 @@ async function crashes(log: (l: string) => void) {
       try {
         for (const fault of FAULTS) {
           for (const phase of PHASES) {
-            if (phase === "session" && name === "postgres.js") continue;
             uncaught = [];
             const db = open(cluster.url);
             const o = await scenario(db, cluster, phase, fault);
@@ -99,18 +97,9 @@ async function throughput(log: (l: string) => void) {
           })(),
         );
       });
-    const [pgOut, jsOut] = await alternate(9, out(dbs.pg), out(dbs["postgres.js"]));
-    log(
-      `COPY TO, 86,400 rows (${(bytes / 1e6).toFixed(1)} MB CSV): pg ${fmt(pgOut)}, ` +
-        `postgres.js+tap ${fmt(jsOut)}; pg/postgres.js time ${
-          (pgOut.median / jsOut.median).toFixed(2)
-        }x`,
-    );
-    const [pgIn, jsIn] = await alternate(9, into(dbs.pg), into(dbs["postgres.js"]));
-    log(
-      `COPY FROM, same rows: pg ${fmt(pgIn)}, postgres.js ${fmt(jsIn)}; ` +
-        `pg/postgres.js time ${(pgIn.median / jsIn.median).toFixed(2)}x`,
-    );
+    const [pgOut, pgIn] = await alternate(9, out(dbs.pg), into(dbs.pg));
+    log(`COPY TO, 86,400 rows (${(bytes / 1e6).toFixed(1)} MB CSV): pg ${fmt(pgOut)}`);
+    log(`COPY FROM, same rows, in a transaction: pg ${fmt(pgIn)}`);
   } finally {
     await Promise.all(Object.values(dbs).map((d) => d.close()));
     await dropDatabase("windbin_bench_driver");

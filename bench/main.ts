@@ -30,6 +30,6 @@ if (which === "etl" || which === "all") {
   await benchEtl(log);
 }
 if (which === "driver") {
-  log("\n== Database driver: pg vs postgres.js ==");
+  log("\n== Database driver (pg): COPY throughput, connection loss ==");
   await benchDriver(log);
 }

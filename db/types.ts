@@ -1,7 +1,7 @@
 /**
  * The one small database interface the rest of windbin codes against.
  *
- * Two adapters implement it: `postgres.ts` (postgres.js, real PostgreSQL) and
+ * Two adapters implement it: `postgres.ts` (node-postgres, real PostgreSQL) and
  * `pglite.ts` (embedded PostgreSQL in WASM). The same SQL runs on both; what
  * differs is how bytes get in and out in bulk (COPY over the wire vs PGlite's
  * in-process `/dev/blob`), which is why bulk I/O is part of this interface.

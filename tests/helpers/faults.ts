@@ -2,9 +2,9 @@
  * Connection-loss scenarios: an operation in flight in one phase (query,
  * transaction, COPY FROM, COPY TO, session, or an idle pooled connection)
  * when the server kills the session or restarts. Used by
- * tests/db_connection_loss.test.ts and bench/driver_crash.ts (which runs
- * them against the old postgres.js adapter, in child processes, to show it
- * crashing).
+ * tests/db_connection_loss.test.ts and bench/driver.ts (which also ran them
+ * against the old postgres.js adapter, and saw it crash: README, "Database
+ * driver").
  */
 import type { Db } from "../../db/types.ts";
 import type { PrivateCluster } from "./private_cluster.ts";
