@@ -31,6 +31,10 @@ export interface Config {
   runnerPort: number;
   dataDir: string;
   maxRangeDays: number;
+  /** Concurrent /data and /fingerprints streams; one more is answered 503 at once. */
+  apiStreams: number;
+  /** A /data client that reads nothing for this long is cut off and its query cancelled. */
+  streamStallSeconds: number;
   /** Extract attempts per run (1 = no retry). */
   etlAttempts: number;
   /** Per-attempt timeout of the extract request. */
@@ -70,6 +74,8 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./.data",
     maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
+    apiStreams: int(get, "API_STREAMS", 10, 1, 1000),
+    streamStallSeconds: int(get, "STREAM_STALL_SECONDS", 30, 1, 3600),
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
