@@ -11,6 +11,9 @@ import { startApi } from "./helpers/api_server.ts";
 import { seed } from "../api/seed.ts";
 import { type Proc, spawnTask, until } from "./helpers/processes.ts";
 import { addDays, utcDay } from "../jobs/days.ts";
+import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { startFakeApi } from "./helpers/fake_api.ts";
+import { PostgresDb } from "../db/postgres.ts";
 
 const pgOnly = { ignore: !TEST_DATABASE_URL, sanitizeResources: false, sanitizeOps: false };
 const YESTERDAY = addDays(utcDay(new Date()), -1);
@@ -279,6 +282,70 @@ Deno.test({
     } finally {
       await lock?.release();
       await Promise.all(procs.map((p) => p.stop("SIGKILL")));
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "[postgres] scheduler processes: the target restarted mid-run: the run fails cleanly, the scheduler lives on and completes the day",
+  ...pgOnly,
+  async fn() {
+    const s = await stack(1);
+    const cluster = await startPrivateCluster();
+    // A proxy in front of the real API that restarts the target while the first extract runs.
+    const proxy = startFakeApi();
+    let restarts = 0;
+    proxy.answer(async (req) => {
+      const u = new URL(req.url);
+      if (u.pathname === "/data" && restarts === 0) {
+        restarts++;
+        await cluster.restart("immediate");
+      }
+      return await fetch(`${s.api.url}${u.pathname}${u.search}`, { headers: req.headers });
+    });
+    const p = spawnTask("scheduler", [], {
+      ...s.env({ SOURCE_API_URL: proxy.url, RETRY_DELAY_SECONDS: "1" }),
+      TARGET_DATABASE_URL: cluster.url,
+    });
+    const target = new PostgresDb(cluster.url);
+    const count = async (sql: string) => {
+      try {
+        const [{ n }] = await target.query<{ n: number }>(sql);
+        return n;
+      } catch {
+        return -1;
+      }
+    };
+    try {
+      const done = await until(
+        async () => await count("SELECT count(*)::int AS n FROM daily") === 1,
+        60_000,
+        250,
+      );
+      assert.ok(done, p.lines.join("\n"));
+      assert.equal(restarts, 1);
+      assert.equal(await count("SELECT count(*)::int AS n FROM data"), 144 * 8);
+      assert.equal(
+        await count("SELECT count(*)::int AS n FROM runs WHERE job = 'etl' AND status = 'failed'"),
+        1,
+        "the interrupted run was recorded failed",
+      );
+      assert.equal(
+        await count(
+          "SELECT count(*)::int AS n FROM runs WHERE job = 'etl' AND status = 'succeeded'",
+        ),
+        1,
+      );
+      const stopped = await p.stop("SIGTERM");
+      assert.equal(stopped.code, 0, "the scheduler lived through the restart and stopped cleanly");
+      assert.doesNotMatch(p.lines.join("\n"), /Uncaught|unexpected error/);
+    } finally {
+      await p.stop("SIGKILL");
+      await target.close();
+      await proxy.close();
+      await cluster.stop();
       await s.close();
     }
   },

@@ -40,48 +40,51 @@ async function matches(source: Db, target: Db, day: string) {
   assert.deepEqual(got, want, `target of ${day} equals plain SQL over the source`);
 }
 
-testBackends("stale by source: one changed, one added, one deleted reading make exactly 3 days stale; --stale rebuilds them", async (_t, backend) => {
-  const source = await migratedDb(backend, "source");
-  const b = await runBench(backend, FROM);
-  const api = await startApi(source.db);
-  try {
-    await seed(source.db, { from: FROM, days: 5, everySeconds: 60 });
-    const ctx = b.ctx({ settings: { ...b.ctx().settings, apiUrl: api.url, token: api.token } });
-    assert.equal((await cli(ctx, ["--from", FROM, "--to", TO])).code, 0);
-    const views = () =>
-      sourceFingerprints(ctx, [b.etl], FROM, TO, { err: (l) => assert.fail(l) }).then((fp) =>
-        partitionStates(b.db, { jobs: [b.etl], from: FROM, to: TO, fingerprints: fp })
-      );
-    assert.ok((await views()).every((v) => v.state === "succeeded"), "nothing stale yet");
-    await source.db.exec(`
+testBackends(
+  "stale by source: one changed, one added, one deleted reading make exactly 3 days stale; --stale rebuilds them",
+  async (_t, backend) => {
+    const source = await migratedDb(backend, "source");
+    const b = await runBench(backend, FROM);
+    const api = await startApi(source.db);
+    try {
+      await seed(source.db, { from: FROM, days: 5, everySeconds: 60 });
+      const ctx = b.ctx({ settings: { ...b.ctx().settings, apiUrl: api.url, token: api.token } });
+      assert.equal((await cli(ctx, ["--from", FROM, "--to", TO])).code, 0);
+      const views = () =>
+        sourceFingerprints(ctx, [b.etl], FROM, TO, { err: (l) => assert.fail(l) }).then((fp) =>
+          partitionStates(b.db, { jobs: [b.etl], from: FROM, to: TO, fingerprints: fp })
+        );
+      assert.ok((await views()).every((v) => v.state === "succeeded"), "nothing stale yet");
+      await source.db.exec(`
       UPDATE data SET wind_speed = wind_speed + 0.5 WHERE timestamp = '2024-01-02 10:00Z';
       INSERT INTO data VALUES ('2024-01-03 10:00:30Z', 7.25, 900, 3);
       DELETE FROM data WHERE timestamp = '2024-01-04 10:00Z';
     `);
-    const stale = (await views()).filter((v) => v.state === "stale");
-    assert.deepEqual(stale.map((v) => [v.day, v.staleReason]), [
-      ["2024-01-02", "source"],
-      ["2024-01-03", "source"],
-      ["2024-01-04", "source"],
-    ]);
-    assert.match(stale[0].reason!, /values changed/);
-    assert.match(stale[1].reason!, /\(\+1\)/);
-    assert.match(stale[2].reason!, /\(-1\)/);
-    const before = b.api.requests.length; // the stand-in API is not asked at all
-    const r = await cli(ctx, ["--stale", "--to", TO]);
-    assert.equal(r.code, 0, r.err.join("\n"));
-    assert.deepEqual(
-      r.out.filter((l) => / succeeded: /.test(l)).map((l) => l.split(" ")[1]).sort(),
-      ["2024-01-02", "2024-01-03", "2024-01-04"],
-    );
-    assert.equal(b.api.requests.length, before);
-    assert.ok((await views()).every((v) => v.state === "succeeded"));
-    for (const day of ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]) {
-      await matches(source.db, b.db, day);
+      const stale = (await views()).filter((v) => v.state === "stale");
+      assert.deepEqual(stale.map((v) => [v.day, v.staleReason]), [
+        ["2024-01-02", "source"],
+        ["2024-01-03", "source"],
+        ["2024-01-04", "source"],
+      ]);
+      assert.match(stale[0].reason!, /values changed/);
+      assert.match(stale[1].reason!, /\(\+1\)/);
+      assert.match(stale[2].reason!, /\(-1\)/);
+      const before = b.api.requests.length; // the stand-in API is not asked at all
+      const r = await cli(ctx, ["--stale", "--to", TO]);
+      assert.equal(r.code, 0, r.err.join("\n"));
+      assert.deepEqual(
+        r.out.filter((l) => / succeeded: /.test(l)).map((l) => l.split(" ")[1]).sort(),
+        ["2024-01-02", "2024-01-03", "2024-01-04"],
+      );
+      assert.equal(b.api.requests.length, before);
+      assert.ok((await views()).every((v) => v.state === "succeeded"));
+      for (const day of ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]) {
+        await matches(source.db, b.db, day);
+      }
+    } finally {
+      await api.close();
+      await b.close();
+      await source.close();
     }
-  } finally {
-    await api.close();
-    await b.close();
-    await source.close();
-  }
-});
+  },
+);
