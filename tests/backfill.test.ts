@@ -4,26 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { testBackends } from "./helpers/databases.ts";
-import { csv, dayCsv } from "./helpers/fake_api.ts";
-import { type Bench, partition, runBench, runsOf } from "./helpers/runs.ts";
+import { type Bench, partition, runBench, runsOf, serveDays } from "./helpers/runs.ts";
 import { cli } from "./helpers/cli.ts";
 import { partitionStates } from "../jobs/states.ts";
 import { daysBetween } from "../jobs/days.ts";
 
 const FROM = "2024-01-01";
 const TO = "2024-01-10";
-
-/** The source answers any day with readings every 10 minutes (`bad` days with a 400). */
-function serveDays(b: Bench, bad: string[] = []) {
-  b.api.answer((req) => {
-    const url = new URL(req.url);
-    // Fingerprints are the real API's (tests/source_stale.test.ts): not this stand-in's.
-    if (url.pathname !== "/data") return new Response("not here", { status: 404 });
-    const day = url.searchParams.get("date")!;
-    if (bad.includes(day)) return new Response("no such day", { status: 400 });
-    return csv(dayCsv(day, 600))(req);
-  });
-}
 
 /** The days asked of /data since request number `from`. */
 function dataDays(b: Bench, from: number): string[] {
@@ -89,7 +76,7 @@ testBackends(
   async (_t, backend) => {
     const b = await runBench(backend);
     try {
-      serveDays(b, ["2024-01-04"]);
+      serveDays(b, new Set(["2024-01-04"]));
       const r = await cli(b.ctx(), ["--from", FROM, "--to", "2024-01-06", "--concurrency", "3"]);
       assert.equal(r.code, 1);
       assert.match(r.err.join("\n"), /etl 2024-01-04 failed .*answered 400/);

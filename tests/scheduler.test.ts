@@ -6,21 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { testBackends } from "./helpers/databases.ts";
-import { csv, dayCsv } from "./helpers/fake_api.ts";
-import { type Bench, partition, runBench, runsOf } from "./helpers/runs.ts";
+import { type Bench, partition, runBench, runsOf, serveDays } from "./helpers/runs.ts";
 import { cli } from "./helpers/cli.ts";
 import { type ReconcileReport, Scheduler } from "../jobs/scheduler.ts";
 import { registerSchedules } from "../jobs/schedules.ts";
-
-function serveDays(b: Bench, bad: Set<string>) {
-  b.api.answer((req) => {
-    const url = new URL(req.url);
-    if (url.pathname !== "/data") return new Response("not here", { status: 404 });
-    const day = url.searchParams.get("date")!;
-    if (bad.has(day)) return new Response("the source is broken today", { status: 400 });
-    return csv(dayCsv(day, 600))(req);
-  });
-}
 
 function clocked(b: Bench, start: string) {
   let now = new Date(start);

@@ -130,6 +130,19 @@ async function waitingOnLock(s: Awaited<ReturnType<typeof stack>>): Promise<bool
   ) > 0;
 }
 
+/** Runs the stack's day once with a scheduler, then marks etl's SQL changed so it is re-run. */
+async function doneThenStale(s: Awaited<ReturnType<typeof stack>>) {
+  const first = spawnTask("scheduler", [], s.env());
+  try {
+    assert.ok(
+      await until(async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1, 60_000),
+    );
+  } finally {
+    await first.stop("SIGTERM");
+  }
+  await s.target.db.query("UPDATE partitions SET sql_hash = 'old' WHERE job = 'etl'");
+}
+
 Deno.test({
   name:
     "[postgres] scheduler processes: a runner SIGKILLed before its commit is taken over within the lease; rows intact throughout",
@@ -140,16 +153,7 @@ Deno.test({
     let lock: Awaited<ReturnType<typeof blockFinalTransactions>> | null = null;
     try {
       // The day is done once; then its SQL "changes" (stale), so a scheduler re-runs it.
-      const first = spawnTask("scheduler", [], s.env());
-      procs.push(first);
-      assert.ok(
-        await until(
-          async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1,
-          60_000,
-        ),
-      );
-      await first.stop("SIGTERM");
-      await s.target.db.query("UPDATE partitions SET sql_hash = 'old' WHERE job = 'etl'");
+      await doneThenStale(s);
       const rows = await s.count("SELECT count(*)::int AS n FROM data");
       assert.equal(rows, 144 * 8);
       lock = await blockFinalTransactions(s.target.url!);
@@ -206,16 +210,7 @@ Deno.test({
     const procs: Proc[] = [];
     let lock: Awaited<ReturnType<typeof blockFinalTransactions>> | null = null;
     try {
-      const first = spawnTask("scheduler", [], s.env());
-      procs.push(first);
-      assert.ok(
-        await until(
-          async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1,
-          60_000,
-        ),
-      );
-      await first.stop("SIGTERM");
-      await s.target.db.query("UPDATE partitions SET sql_hash = 'old' WHERE job = 'etl'");
+      await doneThenStale(s);
       lock = await blockFinalTransactions(s.target.url!);
       const p = spawnTask("scheduler", [], s.env({ ETL_LEASE_SECONDS: "60" }));
       procs.push(p);

@@ -134,3 +134,15 @@ export async function succeedOnce(b: Bench, day = DAY) {
   assert.equal(r.status, "succeeded", JSON.stringify(r));
   return await dayRows(b.db, day);
 }
+
+/** The stand-in source answers any day with readings every 10 minutes (`bad` days with a 400). */
+export function serveDays(b: Bench, bad: ReadonlySet<string> = new Set()) {
+  b.api.answer((req) => {
+    const url = new URL(req.url);
+    // Fingerprints are the real API's (tests/source_stale.test.ts): not this stand-in's.
+    if (url.pathname !== "/data") return new Response("not here", { status: 404 });
+    const day = url.searchParams.get("date")!;
+    if (bad.has(day)) return new Response("the source is broken today", { status: 400 });
+    return csv(dayCsv(day, 600))(req);
+  });
+}
