@@ -121,7 +121,7 @@ export async function benchEtl(log: (line: string) => void): Promise<void> {
     await Deno.writeTextFile(
       floorScript,
       `${SQL.createStaging};\nBEGIN;\n\\copy staging (timestamp, wind_speed, power) FROM pstdin (FORMAT csv, HEADER true)\n` +
-        `${SQL.deleteDay.replace("$1", `'${DAY}'`)};\n${etl.transform.sql};\nCOMMIT;\n`,
+        `${SQL.deleteDay.replaceAll("$1", `'${DAY}'`)};\n${etl.transform.sql};\nCOMMIT;\n`,
     );
     const psqlFloor = [
       "bash",
