@@ -203,7 +203,11 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
   }
   const from = args.from ?? jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, "9999-12-31");
   if (!args.dryRun) await sweepAbandoned(ctx.db);
-  const fingerprints = await sourceFingerprints(ctx, jobs, from, to, io);
+  // Only a plan that looks for stale days needs the source's fingerprints
+  // (on 1-second data they cost the source a scan of the whole range).
+  const sel = args.select;
+  const wantsStale = !sel.force && (sel.stale || !(sel.missing || sel.failed));
+  const fingerprints = wantsStale ? await sourceFingerprints(ctx, jobs, from, to, io) : undefined;
   const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints, now }, ctx.jobs);
   const plan = makePlan(views, { jobs, select: args.select });
   if (args.dryRun) return printPlan(plan, io);
