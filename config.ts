@@ -37,6 +37,8 @@ export interface Config {
   etlTimeoutMs: number;
   /** How long a claim on a partition lives without a heartbeat. */
   leaseSeconds: number;
+  /** Seed the demo data into an empty real source database too (the embedded one always is). */
+  seedDemo: boolean;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -63,6 +65,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
+    seedDemo: bool(get, "SEED_DEMO", false),
   };
 }
 
@@ -74,6 +77,14 @@ function int(get: EnvGet, name: string, dflt: number, min: number, max: number):
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return n;
+}
+
+function bool(get: EnvGet, name: string, dflt: boolean): boolean {
+  const raw = get(name)?.trim().toLowerCase();
+  if (raw === undefined) return dflt;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${get(name)}")`);
 }
 
 function url(get: EnvGet, name: string, dflt: string, protocols: string[]): string {
