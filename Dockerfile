@@ -32,14 +32,14 @@ RUN deno install --frozen
 
 # The code (see .dockerignore; owned by root), then every module graph checked against the lock.
 COPY . .
-RUN deno cache --frozen $(find . -name '*.ts' -not -path './node_modules/*')
+RUN deno cache --frozen $(find . \( -name '*.ts' -o -name '*.tsx' \) -not -path './node_modules/*')
 
 VOLUME /app/.data
 EXPOSE 8000 3000
 
 # serve: GET /health of the API (it checks the database); scheduler/start: their status page when
 # they serve one; one-shot commands (etl, ...) count as healthy while they run.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["deno", "run", "--allow-net=127.0.0.1", "--allow-env=PORT,RUNNER_PORT,HEALTHCHECK_URL", "--allow-read=/proc/1/cmdline", "/app/docker/healthcheck.ts"]
 
 ENTRYPOINT ["/bin/sh", "/app/docker/entrypoint.sh"]

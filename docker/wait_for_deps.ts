@@ -1,16 +1,22 @@
 /**
- * Container start-up helper (docker/entrypoint.sh): waits until the PostgreSQL servers named by
- * SOURCE_DATABASE_URL and TARGET_DATABASE_URL accept connections, at most WAIT_FOR_DB seconds.
+ * Container start-up helper (docker/entrypoint.sh): waits, at most WAIT_FOR_DEPS seconds in all,
+ * until what this container is configured to use is ready:
  *
- * "Accept" is what pg_isready means: a startup message is answered with an authentication
- * request (or with any error other than "the database system is starting up"). No password is
- * sent and none is printed. Exits 1 when a server is still not ready at the deadline.
+ * - the PostgreSQL servers named by SOURCE_DATABASE_URL and TARGET_DATABASE_URL accept
+ *   connections, as pg_isready means it: a startup message is answered with an authentication
+ *   request (or any error other than "the database system is starting up"); no password is
+ *   sent and none is printed;
+ * - the source API at SOURCE_API_URL answers GET /health with 200.
+ *
+ * Exits 1 when something is still not ready at the deadline.
  */
 
 const STARTING_UP = "57P03";
 
 interface Target {
   name: string;
+  /** A source API (HTTP) rather than a database. */
+  http?: string;
   host: string;
   port: number;
   user: string;
@@ -37,7 +43,29 @@ function targets(): Target[] {
       database: decodeURIComponent(u.pathname.slice(1)) || user,
     });
   }
+  const api = Deno.env.get("SOURCE_API_URL");
+  if (api && /^https?:\/\//.test(api)) {
+    const u = new URL(api);
+    out.push({
+      name: "SOURCE_API_URL",
+      http: `${api.replace(/\/+$/, "")}/health`,
+      host: u.hostname,
+      port: Number(u.port) || (u.protocol === "https:" ? 443 : 80),
+      user: "",
+      database: "",
+    });
+  }
   return out;
+}
+
+async function probeHttp(url: string): Promise<string | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    return res.status === 200 ? null : `HTTP ${res.status}`;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
 
 function startupMessage(user: string, database: string): Uint8Array {
@@ -53,6 +81,7 @@ function startupMessage(user: string, database: string): Uint8Array {
 
 /** null when ready, else why not. */
 async function probe(t: Target): Promise<string | null> {
+  if (t.http) return await probeHttp(t.http);
   let conn: Deno.TcpConn | undefined;
   const timer = setTimeout(() => conn?.close(), 3000);
   try {
@@ -83,9 +112,9 @@ async function probe(t: Target): Promise<string | null> {
 }
 
 async function main(): Promise<number> {
-  const seconds = Number(Deno.env.get("WAIT_FOR_DB") ?? "60");
+  const seconds = Number(Deno.env.get("WAIT_FOR_DEPS") ?? "60");
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    console.error("WAIT_FOR_DB must be a number of seconds (e.g. 60)");
+    console.error("WAIT_FOR_DEPS must be a number of seconds (e.g. 60)");
     return 2;
   }
   const deadline = Date.now() + seconds * 1000;
