@@ -343,10 +343,10 @@ if has_task scheduler; then
        && tstzrange(b.started_at, coalesce(b.finished_at, 'infinity'))")
   [ -z "$overlap" ] || fail "runs of one day overlapped: $overlap"
   rows=$(target_sql "SELECT count(*) FROM data")
-  runners=$(target_sql "SELECT string_agg(runner || ': ' || n, ', ') FROM (SELECT runner, count(*) n
-    FROM runs WHERE job = 'etl' GROUP BY runner ORDER BY runner) r")
+  runners=$(target_sql "SELECT string_agg(host || ': ' || n, ', ') FROM (SELECT split_part(runner, ':', 1) host, count(*) n
+    FROM runs WHERE job = 'etl' GROUP BY 1 ORDER BY 1) r")
   say "scheduler ok: 10/10 demo partitions succeeded ${partitions_s} s after up, each day run once," \
-    "no overlapping runs; $rows aggregate rows; runs by replica: $runners"
+    "no overlapping runs; $rows aggregate rows; runs per replica (container host): $runners"
 else
   say "scheduler not built yet: partitions check skipped"
   # The image's one-shot command instead, on the compose network, against the compose services.
