@@ -78,9 +78,27 @@ containers() {
   podman ps -a --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}' 2>/dev/null |
     sort
 }
+# Volumes the project's containers mount: podman-compose 1.0 `down -v` removes the named ones but
+# not the anonymous ones (the image's VOLUME /app/.data), which Docker Compose removes.
+project_volumes() {
+  local c
+  for c in $(containers); do
+    podman inspect --format '{{range .Mounts}}{{if .Name}}{{.Name}}{{"\n"}}{{end}}{{end}}' "$c" 2>/dev/null
+  done | sort -u
+}
+down() {
+  local vols rc v
+  vols=$(project_volumes)
+  compose_t 120 down -v >>"$log" 2>&1
+  rc=$?
+  for v in $vols; do
+    podman volume exists "$v" 2>/dev/null && podman volume rm -f "$v" >>"$log" 2>&1
+  done
+  return "$rc"
+}
 cleanup() {
   if [ -n "$up_done" ]; then
-    compose_t 120 down -v >>"$log" 2>&1
+    down
     up_done=
   fi
   rm -rf "$work"
@@ -251,7 +269,7 @@ grep -q "^API_TOKEN=$token" "$work/.env" && grep -q "^POSTGRES_PASSWORD=$pgpass"
 # Leftovers of an interrupted run of this test.
 if [ -n "$(containers)" ]; then
   say "removing the leftovers of an earlier run"
-  compose_t 120 down -v >>"$log" 2>&1
+  down
 fi
 
 if has_task scheduler; then
@@ -373,9 +391,12 @@ fi
 # --- 6. down ----------------------------------------------------------------------------------
 
 t=$(date +%s)
-compose_t 120 down -v >>"$log" 2>&1 || fail "podman-compose down -v failed"
+vols=$(project_volumes)
+down || fail "podman-compose down -v failed"
 up_done=
-left=$(podman volume ls -q | grep -c "^${PROJECT}_")
+[ -z "$(containers)" ] || fail "containers left after down: $(containers | tr '\n' ' ')"
+left=0
+for v in $vols; do podman volume exists "$v" 2>/dev/null && left=$((left + 1)); done
 [ "$left" = 0 ] || fail "$left volume(s) left after down -v"
 say "down -v in $(elapsed "$t") s, no container or volume left"
 rm -rf "$work"
