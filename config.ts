@@ -39,6 +39,14 @@ export interface Config {
   leaseSeconds: number;
   /** Seed the demo data into an empty real source database too (the embedded one always is). */
   seedDemo: boolean;
+  /** Largest accepted drop in a day's readings against its last success, 0..1. */
+  maxShrink: number;
+  /** Automatic attempts of a failing partition before it waits for a person. */
+  maxAttempts: number;
+  /** First delay before an automatic retry; doubles per failure (capped at 64x). */
+  retryDelaySeconds: number;
+  /** Partitions the scheduler runs at once. */
+  schedulerConcurrency: number;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -66,6 +74,10 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
     seedDemo: bool(get, "SEED_DEMO", false),
+    maxShrink: int(get, "ETL_MAX_SHRINK", 10, 0, 100) / 100,
+    maxAttempts: int(get, "MAX_ATTEMPTS", 5, 1, 1000),
+    retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
+    schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
   };
 }
 
@@ -114,9 +126,9 @@ function day(get: EnvGet, name: string, dflt: string): string {
   return raw;
 }
 
-/** True for a real calendar date written YYYY-MM-DD. */
+/** True for a real calendar date written YYYY-MM-DD, in years 1 to 9999 (PostgreSQL has no year 0). */
 export function isDay(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || s.startsWith("0000")) return false;
   try {
     Temporal.PlainDate.from(s, { overflow: "reject" });
     return true;

@@ -12,7 +12,7 @@ import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
 import { seed } from "./seed.ts";
-import { demoToken } from "./token.ts";
+import { demoToken } from "../token_file.ts";
 
 /** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */
 export const DEMO_SEED = { from: "2024-01-01", days: 10, everySeconds: 60 };

@@ -6,7 +6,7 @@
  * and streams read a real cursor batch by batch inside a transaction.
  */
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import type { CopyFormat, Db, Row, Tx } from "./types.ts";
+import type { CopyFormat, Db, Row, Session, Tx } from "./types.ts";
 import { type DirLock, lockDataDir } from "./dir_lock.ts";
 import { ChunkMerger } from "./chunks.ts";
 
@@ -81,18 +81,22 @@ export class PgliteDb implements Db {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.#pg.transaction((t) =>
+    return this.#pg.transaction((t) => fn({ ...queryable(t), copyFrom: blobCopy(t) }));
+  }
+
+  /** The single backend is shared: sessions take turns (their TEMP tables would collide). */
+  #sessions: Promise<unknown> = Promise.resolve();
+
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    const run = this.#sessions.then(() =>
       fn({
-        ...queryable(t),
-        copyFrom: async (copySql, body) => {
-          const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
-          if (sql === copySql) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement`);
-          const parts: Uint8Array[] = [];
-          for await (const chunk of body) parts.push(chunk);
-          await t.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
-        },
+        ...queryable(this.#pg),
+        copyFrom: blobCopy(this.#pg),
+        transaction: (body) => this.transaction(body),
       })
     );
+    this.#sessions = run.catch(() => {});
+    return run;
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
@@ -144,6 +148,17 @@ export class PgliteDb implements Db {
       this.#lock.release();
     }
   }
+}
+
+/** COPY FROM STDIN through PGlite's in-process `/dev/blob` (its socket server crashes on STDIN). */
+function blobCopy(t: Pick<Transaction, "query">) {
+  return async (copySql: string, body: AsyncIterable<Uint8Array>) => {
+    const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
+    if (sql === copySql) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement`);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of body) parts.push(chunk);
+    await t.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
+  };
 }
 
 function csvField(v: unknown): string {

@@ -17,7 +17,7 @@ import type net from "node:net";
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
 import postgres from "postgres";
-import type { CopyFormat, Db, Row, Tx } from "./types.ts";
+import type { CopyFormat, Db, Row, Session, Tx } from "./types.ts";
 import { ChunkMerger } from "./chunks.ts";
 import { describeUrl } from "./url.ts";
 import { CopyTap } from "./copy_tap.ts";
@@ -36,6 +36,10 @@ export interface PostgresOptions {
    * reproduce its lost-resume hang in a test).
    */
   unsafeNoCopyResume?: boolean;
+  /** Session settings of ordinary connections (0 or absent: the server's default). */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
 }
 
 function connect(
@@ -43,6 +47,7 @@ function connect(
   tlsOpts: Tls,
   max: number,
   onSocket?: (s: net.Socket) => void,
+  settings: Record<string, string> = {},
 ): Sql {
   const options = {
     max,
@@ -50,7 +55,12 @@ function connect(
     ssl: false,
     onnotice: () => {},
     // UTC and ISO dates: SQL that prints timestamps (the API) relies on both.
-    connection: { application_name: "windbin", TimeZone: "UTC", DateStyle: "ISO, YMD" },
+    connection: {
+      application_name: "windbin",
+      TimeZone: "UTC",
+      DateStyle: "ISO, YMD",
+      ...settings,
+    },
     // Not in postgres.js' typings, but supported: it lets us set TCP_NODELAY.
     socket: socketFactory(tlsOpts, onSocket),
   };
@@ -175,7 +185,13 @@ export class PostgresDb implements Db {
     const { url: plain, tls } = tlsFromUrl(url);
     this.#url = plain;
     this.#tls = tls;
-    this.#sql = connect(plain, tls, opts.max ?? 10);
+    const settings: Record<string, string> = {};
+    if (opts.lockTimeoutMs) settings.lock_timeout = `${opts.lockTimeoutMs}ms`;
+    if (opts.statementTimeoutMs) settings.statement_timeout = `${opts.statementTimeoutMs}ms`;
+    if (opts.idleInTransactionTimeoutMs) {
+      settings.idle_in_transaction_session_timeout = `${opts.idleInTransactionTimeoutMs}ms`;
+    }
+    this.#sql = connect(plain, tls, opts.max ?? 10, undefined, settings);
   }
 
   query<T extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -190,6 +206,30 @@ export class PostgresDb implements Db {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.#sql.begin((tx) => fn(wrapTx(tx))) as Promise<T>;
+  }
+
+  async session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    const reserved = await this.#sql.reserve();
+    try {
+      const conn = wrapTx(reserved as unknown as TxSql);
+      return await fn({
+        ...conn,
+        transaction: async <U>(body: (tx: Tx) => Promise<U>): Promise<U> => {
+          await conn.exec("BEGIN");
+          let out: U;
+          try {
+            out = await body(conn);
+          } catch (e) {
+            await conn.exec("ROLLBACK").catch(() => {});
+            throw e;
+          }
+          await conn.exec("COMMIT");
+          return out;
+        },
+      });
+    } finally {
+      reserved.release();
+    }
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {

@@ -25,6 +25,18 @@ export interface Tx extends Queryable {
   copyFrom(copySql: string, body: AsyncIterable<Uint8Array>): Promise<void>;
 }
 
+/**
+ * One pinned connection, for work that spans several statements outside one
+ * transaction: a TEMP table loaded by an autocommit COPY and read by a later
+ * short transaction on the same connection.
+ */
+export interface Session extends Queryable {
+  /** Bulk-loads a byte stream (see Tx.copyFrom), in autocommit. */
+  copyFrom(copySql: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** One transaction on this session's connection. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
 export type CopyFormat =
   /** CSV with a header line, NULL as an empty field. */
   | "csv"
@@ -38,6 +50,12 @@ export interface Db extends Queryable {
   readonly label: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one pinned connection (released afterwards). TEMP tables it
+   * makes are the caller's to drop. On PGlite (one backend) sessions run one
+   * at a time; plain queries of others may still run between its statements.
+   */
+  session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   /**
    * Streams the rows of a SELECT from a database cursor, formatted by the
    * database, in chunks of about 64 KiB. Memory stays flat whatever the row

@@ -1,11 +1,6 @@
-/** Edge of `deno task etl`: environment, database, exit code. */
-import { ConfigError, loadConfig } from "../config.ts";
-import { openMigrated } from "../db/open.ts";
-import { DatabaseLockedError } from "../db/dir_lock.ts";
-import { MigrationError } from "../db/migrate.ts";
+/** Edge of `deno task etl`: environment, database, signals, exit code. */
 import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./cli.ts";
-import { currentTransform } from "./transform.ts";
-import { resolveApiToken } from "./token.ts";
+import { openRunner, reportFatal } from "./open_runner.ts";
 
 async function main(): Promise<number> {
   let args;
@@ -22,41 +17,41 @@ async function main(): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const cfg = loadConfig();
-  const token = await resolveApiToken(cfg);
-  const transform = await currentTransform(args.job);
-  const db = await openMigrated("target", { url: cfg.targetDatabaseUrl, dataDir: cfg.dataDir });
+  // SIGINT/SIGTERM: stop taking partitions, cancel the ones in flight (rolled
+  // back, claims released, recorded "cancelled"), exit 130/143.
+  const stop = new AbortController();
+  const onSignal = (name: "SIGINT" | "SIGTERM") => () => {
+    if (!stop.signal.aborted) {
+      console.error(`etl: ${name}: cancelling the runs in flight…`);
+      stop.abort(name);
+    }
+  };
+  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
+  for (const [name, fn] of Object.entries(handlers)) {
+    Deno.addSignalListener(name as Deno.Signal, fn);
+  }
+  const tty = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  const ctx = await openRunner("etl");
   try {
-    return await runCli(args, {
-      db,
-      transform,
-      apiUrl: cfg.sourceApiUrl,
-      token,
-      attempts: cfg.etlAttempts,
-      timeoutMs: cfg.etlTimeoutMs,
-      leaseSeconds: cfg.leaseSeconds,
-      runner: `${Deno.hostname()}:${Deno.pid}`,
-      fetch,
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      random: Math.random,
-      log: (m) => console.error(`etl ${args.job} ${args.day}: ${m}`),
+    return await runCli(args, ctx, {
       out: (l) => console.log(l),
       err: (l) => console.error(l),
+      progress: tty
+        ? (l) => Deno.stderr.writeSync(encoder.encode(l === null ? "\r\x1b[2K" : `\r\x1b[2K${l}`))
+        : undefined,
+      signal: stop.signal,
     });
   } finally {
-    await db.close();
+    await ctx.db.close();
+    for (const [name, fn] of Object.entries(handlers)) {
+      Deno.removeSignalListener(name as Deno.Signal, fn);
+    }
   }
 }
 
 try {
   Deno.exit(await main());
 } catch (e) {
-  if (
-    e instanceof ConfigError || e instanceof DatabaseLockedError || e instanceof MigrationError
-  ) {
-    console.error(`etl: ${e.message}`);
-    Deno.exit(EXIT.usage);
-  }
-  console.error("etl: unexpected error:", e);
-  Deno.exit(EXIT.failed);
+  Deno.exit(reportFatal("etl", e));
 }

@@ -2,24 +2,28 @@
  * Extract: one UTC day from the source API, streamed straight into the
  * staging table (COPY on PostgreSQL), with retries on transient failures.
  *
- * Each attempt runs under a savepoint, so a failed attempt leaves staging
- * empty for the next. The body is checked as it passes (content type, header
+ * This runs outside any transaction: the final transaction that replaces
+ * the day stays short however long the source takes. The body is checked as it passes (content type, header
  * line, complete last line) without building per-row objects.
  */
-import type { Tx } from "../db/types.ts";
-import { readSql } from "../sql/load.ts";
-import { ApiRefusedError, messageOf, TransientError, ValidationError } from "./errors.ts";
-
-const COPY_STAGING = await readSql("etl/copy_staging.sql");
-
-/** The variables this job aggregates, in the order of the staging columns. */
-export const VARIABLES = ["wind_speed", "power"] as const;
-const HEADER = ["timestamp", ...VARIABLES].join(",");
+import type { Session } from "../db/types.ts";
+import {
+  ApiRefusedError,
+  CancelledError,
+  messageOf,
+  TransientError,
+  ValidationError,
+} from "./errors.ts";
 
 export interface ExtractOptions {
   apiUrl: string;
   token: string;
   day: string;
+  /** The API variables, in the order of the staging columns after `timestamp`. */
+  variables: readonly string[];
+  /** `COPY staging (...) FROM STDIN ...` and the statement that empties staging. */
+  copySql: string;
+  clearSql: string;
   /** Attempts in all (1 = no retry). */
   attempts: number;
   /** Per attempt, covering the whole response body. */
@@ -27,11 +31,14 @@ export interface ExtractOptions {
   /** First backoff; doubles each retry, with full jitter, capped at `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Aborted by SIGINT/SIGTERM: the request and any backoff stop at once. */
+  signal?: AbortSignal;
 }
 
 export interface ExtractDeps {
   fetch: typeof fetch;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`, or less when `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   log: (message: string) => void;
 }
@@ -41,28 +48,33 @@ export interface ExtractResult {
   bytes: number;
 }
 
-export function dataUrl(apiUrl: string, day: string): string {
+export function dataUrl(apiUrl: string, day: string, variables: readonly string[]): string {
   const q = new URLSearchParams({ date: day });
-  for (const v of VARIABLES) q.append("variables", v);
+  for (const v of variables) q.append("variables", v);
   return `${apiUrl}/data?${q}`;
 }
 
+/**
+ * Loads the day into the session's staging table. Each attempt empties
+ * staging and runs one autocommit COPY: a COPY that fails keeps none of its
+ * rows, so the next attempt starts clean without a savepoint.
+ */
 export async function extractDay(
-  tx: Tx,
+  s: Session,
   deps: ExtractDeps,
   opts: ExtractOptions,
 ): Promise<ExtractResult> {
-  const url = dataUrl(opts.apiUrl, opts.day);
+  const url = dataUrl(opts.apiUrl, opts.day, opts.variables);
   const base = opts.backoffMs ?? 500;
   const cap = opts.maxBackoffMs ?? 15_000;
   for (let attempt = 1;; attempt++) {
-    await tx.exec("SAVEPOINT extract");
+    throwIfCancelled(opts.signal);
+    await s.exec(opts.clearSql);
     try {
-      const bytes = await attemptOnce(tx, deps, url, opts);
-      await tx.exec("RELEASE SAVEPOINT extract");
+      const bytes = await attemptOnce(s, deps, url, opts);
       return { attempts: attempt, bytes };
     } catch (e) {
-      await tx.exec("ROLLBACK TO SAVEPOINT extract");
+      if (opts.signal?.aborted) throw cancelled(opts.signal);
       const transient = e instanceof TransientError;
       if (!transient || attempt >= opts.attempts) {
         if (transient && opts.attempts > 1) {
@@ -76,18 +88,28 @@ export async function extractDay(
       deps.log(
         `attempt ${attempt}/${opts.attempts} failed: ${messageOf(e)}; retrying in ${delay} ms`,
       );
-      await deps.sleep(delay);
+      await deps.sleep(delay, opts.signal);
     }
   }
 }
 
+export function cancelled(signal: AbortSignal): CancelledError {
+  const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "");
+  return new CancelledError(`cancelled${why ? ` (${why})` : ""}; nothing was committed`);
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled(signal);
+}
+
 async function attemptOnce(
-  tx: Tx,
+  s: Session,
   deps: ExtractDeps,
   url: string,
   opts: ExtractOptions,
 ): Promise<number> {
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   let res: Response;
   try {
     res = await deps.fetch(url, {
@@ -96,7 +118,7 @@ async function attemptOnce(
     });
   } catch (e) {
     throw new TransientError(
-      signal.aborted
+      timeout.aborted
         ? `the source API did not answer within ${opts.timeoutMs} ms (${opts.apiUrl})`
         : `cannot reach the source API at ${opts.apiUrl}: ${
           messageOf(e)
@@ -105,6 +127,7 @@ async function attemptOnce(
     );
   }
   if (!res.ok) {
+    // Shown to the operator and stored: safe_text.ts strips NUL and redacts tokens later.
     const detail = (await res.text().catch(() => "")).slice(0, 300).trim();
     const what = `the source API answered ${res.status} ${res.statusText}${
       detail ? `: ${detail}` : ""
@@ -125,9 +148,9 @@ async function attemptOnce(
       `the source API answered with ${type || "no content type"}, not text/csv`,
     );
   }
-  const body = new CheckedCsv(res.body!, signal, opts.timeoutMs);
+  const body = new CheckedCsv(res.body!, signal, timeout, opts.timeoutMs, opts.variables);
   try {
-    await tx.copyFrom(COPY_STAGING, body);
+    await s.copyFrom(opts.copySql, body);
   } catch (e) {
     // Data exceptions (SQLSTATE class 22: text in a number, a bad timestamp, a
     // wrong column count) mean the body is bad; anything else (the target
@@ -156,11 +179,17 @@ class CheckedCsv implements AsyncIterable<Uint8Array> {
   #headerChecked = false;
   #head = "";
 
+  readonly #header: string;
+
   constructor(
     readonly body: ReadableStream<Uint8Array>,
     readonly signal: AbortSignal,
+    readonly timeout: AbortSignal,
     readonly timeoutMs: number,
-  ) {}
+    variables: readonly string[],
+  ) {
+    this.#header = ["timestamp", ...variables].join(",");
+  }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     const reader = this.body.getReader();
@@ -171,7 +200,7 @@ class CheckedCsv implements AsyncIterable<Uint8Array> {
           r = await reader.read();
         } catch (e) {
           throw new TransientError(
-            this.signal.aborted
+            this.timeout.aborted
               ? `the source API did not finish the response within ${this.timeoutMs} ms`
               : `the connection to the source API broke after ${this.bytes} bytes: ${messageOf(e)}`,
             { cause: e },
@@ -197,9 +226,9 @@ class CheckedCsv implements AsyncIterable<Uint8Array> {
     const nl = this.#head.indexOf("\n");
     if (nl < 0 && !end && this.#head.length < 200) return;
     const line = (nl < 0 ? this.#head : this.#head.slice(0, nl)).replace(/\r$/, "");
-    if (line !== HEADER) {
+    if (line !== this.#header) {
       throw new ApiRefusedError(
-        `the source API's CSV has header "${line.slice(0, 100)}", expected "${HEADER}"`,
+        `the source API's CSV has header "${line.slice(0, 100)}", expected "${this.#header}"`,
       );
     }
     this.#headerChecked = true;

@@ -3,7 +3,7 @@
  * demo the one `deno task serve` generated and keeps in DATA_DIR/api-token.
  */
 import { type Config, ConfigError } from "../config.ts";
-import { readToken, tokenPath } from "../api/token.ts";
+import { readToken, tokenPath } from "../token_file.ts";
 
 export async function resolveApiToken(cfg: Config): Promise<string> {
   if (cfg.apiToken) return cfg.apiToken;

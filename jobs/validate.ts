@@ -1,12 +1,6 @@
 /** Validate: what arrived in staging must be one clean UTC day of readings. */
 import type { Tx } from "../db/types.ts";
-import { readSqlFiles } from "../sql/load.ts";
 import { ValidationError } from "./errors.ts";
-
-const SQL = await readSqlFiles({
-  validate: "etl/validate_staging.sql",
-  duplicateExample: "etl/duplicate_example.sql",
-});
 
 interface Checks {
   rows: number;
@@ -18,9 +12,16 @@ interface Checks {
   non_finite_example: string | null;
 }
 
+export interface ValidationSql {
+  /** Counts of every kind of problem for day $1, in the columns of `Checks`. */
+  validate: string;
+  /** The first duplicated timestamp (only queried when there are duplicates). */
+  duplicateExample: string;
+}
+
 /** Returns the number of rows staged; throws ValidationError naming every problem found. */
-export async function validateStaging(tx: Tx, day: string): Promise<number> {
-  const [c] = await tx.query<Checks>(SQL.validate, [day]);
+export async function validateStaging(tx: Tx, sql: ValidationSql, day: string): Promise<number> {
+  const [c] = await tx.query<Checks>(sql.validate, [day]);
   const problems: string[] = [];
   if (c.null_timestamps) problems.push(`${c.null_timestamps} readings without a timestamp`);
   if (c.outside) {
@@ -29,7 +30,7 @@ export async function validateStaging(tx: Tx, day: string): Promise<number> {
     );
   }
   if (c.duplicates) {
-    const [{ example }] = await tx.query<{ example: string }>(SQL.duplicateExample);
+    const [{ example }] = await tx.query<{ example: string }>(sql.duplicateExample);
     problems.push(
       `${c.duplicates} extra readings for timestamps that appear more than once, e.g. ${example}`,
     );

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import type { Db } from "../db/types.ts";
 import { seed } from "../api/seed.ts";
 import { runPartition } from "../jobs/partition_run.ts";
-import { currentTransform } from "../jobs/transform.ts";
+import { findJob } from "../jobs/job.ts";
+import { declaredJobs, LATER } from "./helpers/runs.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 
@@ -68,14 +69,14 @@ testBackends("oracle: aggregates equal plain SQL over the source", async (_t, ba
     await fixture(source.db);
     const r = await runPartition({
       db: target.db,
-      transform: await currentTransform("etl"),
       fetch,
       sleep: () => Promise.resolve(),
       random: Math.random,
       log: () => {},
     }, {
-      job: "etl",
+      job: findJob(await declaredJobs(), "etl"),
       day: DAY,
+      now: LATER,
       trigger: "cli",
       runner: "test",
       apiUrl: api.url,

@@ -3,98 +3,11 @@
  * PostgreSQL and on PGlite: success, idempotence, every failure path, claims.
  */
 import assert from "node:assert/strict";
-import type { Db } from "../db/types.ts";
-import { type RunDeps, type RunOptions, runPartition } from "../jobs/partition_run.ts";
-import { currentTransform } from "../jobs/transform.ts";
+import { runPartition } from "../jobs/partition_run.ts";
 import { claimPartition } from "../jobs/claim.ts";
-import { migratedDb, testBackends } from "./helpers/databases.ts";
-import {
-  brokenAfter,
-  csv,
-  dayCsv,
-  type FakeApi,
-  startFakeApi,
-  status,
-} from "./helpers/fake_api.ts";
-
-const DAY = "2024-01-02";
-const transform = await currentTransform("etl");
-
-async function setup(backend: "pglite" | "postgres") {
-  const t = await migratedDb(backend, "target");
-  const api = startFakeApi();
-  const logs: string[] = [];
-  const deps = (extra: Partial<RunDeps> = {}): RunDeps => ({
-    db: t.db,
-    transform,
-    fetch,
-    sleep: () => Promise.resolve(),
-    random: () => 0.5,
-    log: (m) => logs.push(m),
-    ...extra,
-  });
-  const opts = (extra: Partial<RunOptions> = {}): RunOptions => ({
-    job: "etl",
-    day: DAY,
-    trigger: "cli",
-    runner: "test:1",
-    apiUrl: api.url,
-    token: "secret-token",
-    attempts: 3,
-    timeoutMs: 5000,
-    leaseSeconds: 30,
-    ...extra,
-  });
-  return {
-    db: t.db,
-    api,
-    deps,
-    opts,
-    logs,
-    async close() {
-      await api.close();
-      await t.close();
-    },
-  };
-}
-
-type Target = [string, string, number | null];
-
-async function dayRows(db: Db, day = DAY): Promise<Target[]> {
-  const rows = await db.query<{ t: string; name: string; value: number | null }>(
-    `SELECT to_char(d.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS t, s.name, d.value
-     FROM data d JOIN signal s ON s.id = d.signal_id
-     WHERE d.timestamp >= $1::date AND d.timestamp < $1::date + 1
-     ORDER BY d.timestamp, s.id`,
-    [day],
-  );
-  return rows.map((r) => [r.t, r.name, r.value]);
-}
-
-async function partition(db: Db, day = DAY) {
-  const [p] = await db.query<
-    { status: string; error: string | null; rows_in: number | null; rows_out: number | null }
-  >(
-    `SELECT status, error, rows_in, rows_out, sql_version, sql_hash, attempts, failures
-     FROM partitions WHERE job = 'etl' AND day = $1::date`,
-    [day],
-  );
-  return p;
-}
-
-async function runsOf(db: Db) {
-  return await db.query<{ id: number; status: string; error: string | null; trigger: string }>(
-    `SELECT id::int, status, error, trigger FROM runs ORDER BY id`,
-  );
-}
-
-/** Runs the day once from a clean 1-minute CSV, so failure tests have previous data to keep. */
-async function succeedOnce(s: Awaited<ReturnType<typeof setup>>) {
-  s.api.answer(csv(dayCsv(DAY, 60)));
-  const r = await runPartition(s.deps(), s.opts());
-  assert.equal(r.status, "succeeded", JSON.stringify(r));
-  return await dayRows(s.db);
-}
+import { testBackends } from "./helpers/databases.ts";
+import { brokenAfter, csv, dayCsv, type FakeApi, status } from "./helpers/fake_api.ts";
+import { DAY, dayRows, partition, runBench as setup, runsOf, succeedOnce } from "./helpers/runs.ts";
 
 testBackends(
   "etl: a full 1-minute day gives 144 bins x 8 signals and a succeeded partition",
@@ -111,6 +24,7 @@ testBackends(
       assert.deepEqual(rows[0].slice(0, 2), ["2024-01-02T00:00:00", "wind_speed_mean"]);
       assert.deepEqual(rows.at(-1)!.slice(0, 2), ["2024-01-02T23:50:00", "power_std"]);
       const p = await partition(s.db);
+      assert.ok(p);
       assert.deepEqual(
         { ...p },
         {
@@ -118,8 +32,8 @@ testBackends(
           error: null,
           rows_in: 1440,
           rows_out: 1152,
-          sql_version: transform.version,
-          sql_hash: transform.hash,
+          sql_version: s.etl.transform.version,
+          sql_hash: s.etl.transform.hash,
           attempts: 1,
           failures: 0,
         },
@@ -178,8 +92,8 @@ testBackends(
       // ...and was rolled back with the rest.
       assert.deepEqual(await dayRows(s.db), before);
       const p = await partition(s.db);
-      assert.equal(p.status, "failed");
-      assert.match(p.error!, /injected failure after delete/);
+      assert.equal(p?.status, "failed");
+      assert.match(p?.error ?? "", /injected failure after delete/);
       const runs = await runsOf(s.db);
       assert.equal(runs.at(-1)!.status, "failed");
       assert.match(runs.at(-1)!.error!, /injected failure after delete/);
@@ -229,7 +143,7 @@ testBackends(
       assert.match(r.status === "failed" ? r.error : "", /gave up after 4 attempts/);
       assert.equal(s.logs.length, 3);
       assert.deepEqual(await dayRows(s.db), before);
-      assert.equal((await partition(s.db)).status, "failed");
+      assert.equal((await partition(s.db))?.status, "failed");
     } finally {
       await s.close();
     }
@@ -313,9 +227,9 @@ testBackends("etl: malformed responses fail the run and write nothing", async (t
         assert.match(r.status === "failed" ? r.error : "", message);
         assert.deepEqual(await dayRows(s.db), before);
         const p = await partition(s.db);
-        assert.equal(p.status, "failed");
+        assert.equal(p?.status, "failed");
         // What the target holds is still described by the last success.
-        assert.equal(p.rows_out, 1152);
+        assert.equal(p?.rows_out, 1152);
       });
     }
   } finally {
@@ -324,19 +238,33 @@ testBackends("etl: malformed responses fail the run and write nothing", async (t
 });
 
 testBackends(
-  "etl: an empty day succeeds with 0 rows and removes the day's old rows",
+  "etl: an empty day is recorded empty; over existing rows it needs --allow-empty",
   async (_t, backend) => {
     const s = await setup(backend);
     try {
-      await succeedOnce(s);
+      // A day never loaded before: empty is a success of its own kind.
       s.api.answer(csv(header));
-      const r = await runPartition(s.deps(), s.opts());
-      assert.equal(r.status, "succeeded");
+      const first = await runPartition(s.deps(), s.opts({ day: "2024-01-05" }));
+      assert.equal(first.status, "empty", JSON.stringify(first));
+      assert.equal((await partition(s.db, "2024-01-05"))?.status, "empty");
+      // Over good rows, a header-only answer (a lying source) replaces nothing...
+      const before = await succeedOnce(s);
+      s.api.answer(csv(header));
+      const refused = await runPartition(s.deps(), s.opts());
+      assert.equal(refused.status, "failed");
+      assert.match(
+        refused.status === "failed" ? refused.error : "",
+        /no readings for etl 2024-01-02, but the target holds 1152 rows.*--allow-empty/,
+      );
+      assert.deepEqual(await dayRows(s.db), before);
+      // ...unless the operator says the day really is empty now.
+      const r = await runPartition(s.deps(), s.opts({ allowEmpty: true }));
+      assert.equal(r.status, "empty");
       assert.deepEqual(await dayRows(s.db), []);
       const p = await partition(s.db);
-      assert.equal(p.status, "succeeded");
-      assert.equal(p.rows_in, 0);
-      assert.equal(p.rows_out, 0);
+      assert.equal(p?.status, "empty");
+      assert.equal(p?.rows_in, 0);
+      assert.equal(p?.rows_out, 0);
     } finally {
       await s.close();
     }
@@ -387,11 +315,15 @@ testBackends(
       const blocked = await runPartition(s.deps(), s.opts());
       assert.equal(blocked.status, "busy");
       assert.ok(blocked.status === "busy" && blocked.holder.runner === "dead:1");
-      await new Promise((r) => setTimeout(r, 1100));
+      // The lease runs out (set, not slept for).
+      await s.db.query(
+        "UPDATE partitions SET lease_until = now() - interval '1 second' WHERE day = $1::date",
+        [DAY],
+      );
       const r = await runPartition(s.deps(), s.opts());
       assert.equal(r.status, "succeeded", JSON.stringify(r));
       const runs = await runsOf(s.db);
-      assert.equal(runs[0].status, "failed");
+      assert.equal(runs[0].status, "abandoned");
       assert.match(runs[0].error!, /abandoned: runner dead:1 stopped renewing its claim/);
       assert.equal(runs[1].status, "succeeded");
     } finally {

@@ -1,8 +1,10 @@
--- Raw rows of one partition run. A temporary table inside the run's
--- transaction: private to this session, gone at commit or rollback, so
--- concurrent runs never see each other's rows and a crash leaves nothing behind.
+-- Raw rows of one partition run: a TEMP table of the run's own session
+-- (one pinned connection), so concurrent runs never see each other's rows
+-- and a crash leaves nothing behind. Loaded by an autocommit COPY outside
+-- the final transaction; read by that short transaction; dropped after it.
+DROP TABLE IF EXISTS staging;
 CREATE TEMPORARY TABLE staging (
   timestamp timestamptz,
   wind_speed float8,
   power float8
-) ON COMMIT DROP
+)

@@ -1,6 +1,11 @@
--- Removes the target rows of day $1 for this job's signals, [D, D+1) in UTC.
--- Filtering on signal_id lets the (signal_id, timestamp) primary key serve the range.
+-- Removes the etl job's rows of day $1, [D, D+1) in UTC: its own eight
+-- signals only, never another job's. Filtering on signal_id lets the
+-- (signal_id, timestamp) primary key serve the range.
 DELETE FROM data
-WHERE signal_id IN (SELECT id FROM signal)
+WHERE signal_id IN (
+    SELECT id FROM signal
+    WHERE name IN ('wind_speed_mean', 'wind_speed_min', 'wind_speed_max', 'wind_speed_std',
+                   'power_mean', 'power_min', 'power_max', 'power_std')
+  )
   AND timestamp >= ($1::date)::timestamp AT TIME ZONE 'UTC'
   AND timestamp < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'

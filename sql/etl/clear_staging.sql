@@ -1,0 +1,2 @@
+-- Each extract attempt starts from an empty staging table.
+TRUNCATE staging

@@ -1,0 +1,136 @@
+/**
+ * A partition-run test bench: a fresh migrated target, a scripted source API
+ * over real HTTP, the declared jobs, and helpers to read what the target holds.
+ */
+import assert from "node:assert/strict";
+import type { Db } from "../../db/types.ts";
+import { type BackendName, migratedDb } from "./databases.ts";
+import { csv, dayCsv, startFakeApi } from "./fake_api.ts";
+import { type RunDeps, type RunOptions, runPartition } from "../../jobs/partition_run.ts";
+import { findJob, type Job, resolveJobs } from "../../jobs/job.ts";
+import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
+import type { RunnerContext } from "../../jobs/runner.ts";
+
+export const DAY = "2024-01-02";
+/** A clock well after the test days: every one of them is over. */
+export const LATER = new Date("2024-06-01T12:00:00Z");
+
+export async function declaredJobs(partitionStart = "2024-01-01"): Promise<Job[]> {
+  return await resolveJobs(DECLARED_JOBS, { partitionStart, cron: "0 1 * * *" });
+}
+
+export type Bench = Awaited<ReturnType<typeof runBench>>;
+
+export async function runBench(backend: BackendName, partitionStart = "2024-01-01") {
+  const t = await migratedDb(backend, "target");
+  const api = startFakeApi();
+  const logs: string[] = [];
+  const jobs = await declaredJobs(partitionStart);
+  const etl = findJob(jobs, "etl");
+  const deps = (extra: Partial<RunDeps> = {}): RunDeps => ({
+    db: t.db,
+    fetch,
+    sleep: () => Promise.resolve(),
+    random: () => 0.5,
+    log: (m) => logs.push(m),
+    ...extra,
+  });
+  const opts = (extra: Partial<RunOptions> = {}): RunOptions => ({
+    job: etl,
+    day: DAY,
+    trigger: "cli",
+    runner: "test:1",
+    apiUrl: api.url,
+    token: "secret-token",
+    attempts: 3,
+    timeoutMs: 5000,
+    leaseSeconds: 30,
+    now: LATER,
+    ...extra,
+  });
+  const ctx = (extra: Partial<RunnerContext> = {}): RunnerContext => ({
+    db: t.db,
+    jobs,
+    settings: {
+      apiUrl: api.url,
+      token: "secret-token",
+      attempts: 2,
+      timeoutMs: 5000,
+      leaseSeconds: 30,
+      maxShrink: 0.1,
+      retryBaseSeconds: 60,
+      retryMaxSeconds: 3600,
+    },
+    runner: "test:1",
+    now: () => LATER,
+    fetch,
+    sleep: () => Promise.resolve(),
+    random: () => 0.5,
+    log: (m) => logs.push(m),
+    ...extra,
+  });
+  return {
+    db: t.db,
+    url: t.url,
+    api,
+    jobs,
+    etl,
+    daily: findJob(jobs, "daily"),
+    deps,
+    opts,
+    ctx,
+    logs,
+    async close() {
+      await api.close();
+      await t.close();
+    },
+  };
+}
+
+export type Target = [string, string, number | null];
+
+/** The etl job's rows of a day, in a stable order. */
+export async function dayRows(db: Db, day = DAY): Promise<Target[]> {
+  const rows = await db.query<{ t: string; name: string; value: number | null }>(
+    `SELECT to_char(d.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS t, s.name, d.value
+     FROM data d JOIN signal s ON s.id = d.signal_id
+     WHERE d.timestamp >= $1::date AND d.timestamp < $1::date + 1
+     ORDER BY d.timestamp, s.id`,
+    [day],
+  );
+  return rows.map((r) => [r.t, r.name, r.value]);
+}
+
+export interface PartitionRow {
+  status: string;
+  error: string | null;
+  rows_in: number | null;
+  rows_out: number | null;
+  sql_version: number | null;
+  sql_hash: string | null;
+  attempts: number;
+  failures: number;
+}
+
+export async function partition(db: Db, day = DAY, job = "etl"): Promise<PartitionRow | undefined> {
+  const [p] = await db.query<PartitionRow>(
+    `SELECT status, error, rows_in, rows_out, sql_version, sql_hash, attempts, failures
+     FROM partitions WHERE job = $2 AND day = $1::date`,
+    [day, job],
+  );
+  return p;
+}
+
+export async function runsOf(db: Db) {
+  return await db.query<
+    { id: number; job: string; day: string; status: string; error: string | null; trigger: string }
+  >(`SELECT id::int, job, to_char(day, 'YYYY-MM-DD') AS day, status, error, trigger FROM runs ORDER BY id`);
+}
+
+/** Runs the day once from a clean 1-minute CSV, so failure tests have previous data to keep. */
+export async function succeedOnce(b: Bench, day = DAY) {
+  b.api.answer(csv(dayCsv(day, 60)));
+  const r = await runPartition(b.deps(), b.opts({ day }));
+  assert.equal(r.status, "succeeded", JSON.stringify(r));
+  return await dayRows(b.db, day);
+}
