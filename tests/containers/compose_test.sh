@@ -364,7 +364,7 @@ if has_task scheduler; then
   runners=$(target_sql "SELECT string_agg(host || ': ' || n, ', ') FROM (SELECT split_part(runner, ':', 1) host, count(*) n
     FROM runs WHERE job = 'etl' GROUP BY 1 ORDER BY 1) r")
   say "scheduler ok: 10/10 demo partitions succeeded ${partitions_s} s after up, each day run once," \
-    "no overlapping runs; $rows aggregate rows; runs per replica (container host): $runners"
+    "no overlapping runs; $rows aggregate rows; runs so far per replica (container host): $runners"
 else
   say "scheduler not built yet: partitions check skipped"
   # The image's one-shot command instead, on the compose network, against the compose services.
