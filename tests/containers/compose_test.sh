@@ -27,6 +27,8 @@ ROOT=$PWD
 HERE=$ROOT/tests/containers
 export CONTAINERS_CONF=$HERE/containers.conf
 export NO_COLOR=1
+# podman builds OCI images by default, which drop HEALTHCHECK; keep the Docker format.
+export BUILDAH_FORMAT=docker
 
 PROJECT=windbin_ci
 IMAGE=localhost/windbin:latest
