@@ -2,8 +2,9 @@
  * The image's HEALTHCHECK. Which command the container runs is read from /proc/1/cmdline:
  *
  * - serve: GET http://127.0.0.1:$PORT/health must answer 200 (the API checks its database);
- * - scheduler, start: the status page on $RUNNER_PORT must answer (below 500) when something
- *   listens there; `start` also serves the API, checked as for serve;
+ * - scheduler, start: the runner's GET http://127.0.0.1:$RUNNER_PORT/health (the status page's
+ *   server; it checks the database) must answer 200 when something listens there; `start` also
+ *   serves the API, checked as for serve;
  * - anything else (etl, seed, ...): a one-shot command, healthy while it runs.
  *
  * HEALTHCHECK_URL overrides all of it: that URL must answer 2xx.
@@ -34,7 +35,7 @@ async function main(): Promise<string | null> {
   const override = Deno.env.get("HEALTHCHECK_URL");
   if (override) return await answers(override, (s) => s >= 200 && s < 300);
   const api = `http://127.0.0.1:${Deno.env.get("PORT") ?? "8000"}/health`;
-  const page = `http://127.0.0.1:${Deno.env.get("RUNNER_PORT") ?? "3000"}/`;
+  const page = `http://127.0.0.1:${Deno.env.get("RUNNER_PORT") ?? "3000"}/health`;
   switch (command()) {
     case "serve":
       return await answers(api, (s) => s === 200);
@@ -47,9 +48,9 @@ async function main(): Promise<string | null> {
   }
 }
 
-/** The status page, when the process serves one: any answer below 500. */
+/** The status page's server, when the process runs one (nothing listening counts as healthy). */
 async function statusPage(url: string): Promise<string | null> {
-  const why = await answers(url, (s) => s < 500);
+  const why = await answers(url, (s) => s === 200);
   return why && /refused/i.test(why) ? null : why;
 }
 
