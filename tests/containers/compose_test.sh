@@ -355,7 +355,7 @@ if has_task scheduler; then
   done
   partitions_s=$(elapsed "$t_up")
   twice=$(target_sql "SELECT string_agg(day::text, ', ') FROM (SELECT day FROM runs
-    WHERE job = 'etl' AND status = 'succeeded' GROUP BY day HAVING count(*) > 1) d")
+    WHERE job = 'etl' AND status IN ('succeeded', 'empty') GROUP BY day HAVING count(*) > 1) d")
   [ -z "$twice" ] || fail "days run (successfully) more than once: $twice"
   overlap=$(target_sql "SELECT string_agg(a.day || ' runs ' || a.id || '/' || b.id, ', ')
     FROM runs a JOIN runs b ON a.job = b.job AND a.day = b.day AND a.id < b.id
