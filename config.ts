@@ -47,6 +47,8 @@ export interface Config {
   retryDelaySeconds: number;
   /** Partitions the scheduler runs at once. */
   schedulerConcurrency: number;
+  /** `deno task start`: how many demo days (up to yesterday) it seeds. */
+  demoDays: number;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -67,7 +69,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     partitionStart: day(get, "PARTITION_START", "2024-01-01"),
     etlCron: cron(get, "ETL_CRON", "0 1 * * *"),
     port,
-    runnerPort: int(get, "RUNNER_PORT", 3000, 1, 65535),
+    runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./.data",
     maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
@@ -78,6 +80,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     maxAttempts: int(get, "MAX_ATTEMPTS", 5, 1, 1000),
     retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
     schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
+    demoDays: int(get, "DEMO_DAYS", 10, 1, 366),
   };
 }
 

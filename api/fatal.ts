@@ -2,6 +2,7 @@
 import { ConfigError } from "../config.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
 import { MigrationError } from "../db/migrate.ts";
+import { describeNotCapable } from "../permissions.ts";
 
 /** A one-line message for errors the user can fix; the full error for anything else. */
 export function describeFatal(e: unknown): string {
@@ -10,6 +11,8 @@ export function describeFatal(e: unknown): string {
   ) {
     return `error: ${e.message}`;
   }
+  const denied = describeNotCapable(e);
+  if (denied) return `error: ${denied}`;
   if (e instanceof Deno.errors.AddrInUse) {
     return `error: the port is in use (${e.message}); stop the other server or set PORT`;
   }

@@ -1,18 +1,25 @@
 /**
- * ETL benchmark on real PostgreSQL: one day at 1-second frequency (86,400
- * readings) API -> staging -> transform -> commit, against the floor measured
- * in the same run on the same Postgres: the day's rows streamed by Postgres'
- * own COPY TO STDOUT from the source straight into COPY FROM STDIN of an empty
- * staging table, plus the same transform, in one transaction. Also a 1-minute
- * day, the whole `deno task etl` process (time and peak RSS), and a 10-day
- * 1-second backfill run one partition after another.
+ * ETL benchmarks on real PostgreSQL, each against a floor measured in the
+ * same run on the same server:
+ *
+ * - one 1-second day (86,400 readings), in-process: API -> staging ->
+ *   transform -> commit, against Postgres' own COPY TO of the day into COPY
+ *   FROM of staging plus the same transform;
+ * - the whole `deno task etl --date` process against whole `psql` processes
+ *   doing the same (COPY TO piped into COPY FROM + the aggregate);
+ * - a backfill of 30 one-second days at --concurrency 1 and 2 (whole
+ *   processes) against the in-process floor for the same 30 days, with the
+ *   backfill's peak RSS against a one-day run's;
+ * - the source-fingerprint check over 365 days of 1-minute data (one request).
  */
 import type { Db } from "../db/types.ts";
 import { openMigrated } from "../db/open.ts";
 import { seed } from "../api/seed.ts";
 import { readSqlFiles } from "../sql/load.ts";
-import { currentTransform, type Transform } from "../jobs/transform.ts";
+import { findJob, type Job, resolveJobs } from "../jobs/job.ts";
+import { DECLARED_JOBS } from "../jobs/declarations/mod.ts";
 import { runPartition } from "../jobs/partition_run.ts";
+import { addDays } from "../jobs/days.ts";
 import {
   alternate,
   dropDatabase,
@@ -31,26 +38,26 @@ const SQL = await readSqlFiles({
   deleteDay: "etl/delete_day.sql",
 });
 
-const SECOND_DAYS = Array.from(
-  { length: 10 },
-  (_, i) => `2024-01-${String(i + 1).padStart(2, "0")}`,
-);
-const MINUTE_DAY = "2024-02-01";
+const FIRST = "2024-01-01";
+const SECOND_DAYS = Array.from({ length: 30 }, (_, i) => addDays(FIRST, i));
 const DAY = "2024-01-02";
+const YEAR_FROM = "2023-01-01";
 
-/** The floor: Postgres to Postgres with no API and no checks, in one transaction. */
-function floor(source: Db, target: Db, transform: Transform, day: string) {
-  const select =
-    `SELECT to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS timestamp,
+const daySelect = (day: string) =>
+  `SELECT to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS timestamp,
     wind_speed, power FROM data
     WHERE timestamp >= '${day}T00:00:00Z' AND timestamp < '${day}T00:00:00Z'::timestamptz + interval '1 day'
     ORDER BY data.timestamp`;
-  return target.transaction(async (tx) => {
-    await tx.exec(SQL.createStaging);
-    await tx.copyFrom(SQL.copyStaging, source.copyOut(select, "csv"));
-    // The delete keeps repeated runs comparable (the ETL deletes too); on an empty day it is cheap.
-    await tx.query(SQL.deleteDay, [day]);
-    await tx.query(transform.sql);
+
+/** The floor: Postgres to Postgres with no API and no checks, on one session. */
+function floor(source: Db, target: Db, etl: Job, day: string) {
+  return target.session(async (s) => {
+    await s.exec(SQL.createStaging);
+    await s.transaction(async (tx) => {
+      await tx.copyFrom(SQL.copyStaging, source.copyOut(daySelect(day), "csv"));
+      await tx.query(SQL.deleteDay, [day]);
+      await tx.query(etl.transform.sql);
+    });
   });
 }
 
@@ -62,23 +69,24 @@ export async function benchEtl(log: (line: string) => void): Promise<void> {
   const api = await startApiProcess(sourceUrl);
   try {
     const seeded = await time(async () => {
-      await seed(source, { from: SECOND_DAYS[0], days: SECOND_DAYS.length, everySeconds: 1 });
-      await seed(source, { from: MINUTE_DAY, days: 1, everySeconds: 60 });
+      await seed(source, { from: FIRST, days: SECOND_DAYS.length, everySeconds: 1 });
+      await seed(source, { from: YEAR_FROM, days: 365, everySeconds: 60 });
       await source.exec("VACUUM ANALYZE data");
     });
-    log(`seeded 10 days at 1 s (864,000 readings) and one at 1 min in ${ms(seeded)}`);
-    const transform = await currentTransform("etl");
+    log(`seeded 30 days at 1 s (2,592,000 readings) and 365 days at 1 min in ${ms(seeded)}`);
+    const jobs = await resolveJobs(DECLARED_JOBS, { partitionStart: FIRST, cron: "0 1 * * *" });
+    const etl = findJob(jobs, "etl");
     const run = (day: string) =>
       runPartition({
         db: target,
-        transform,
         fetch,
         sleep: (t) => new Promise((r) => setTimeout(r, t)),
         random: Math.random,
         log,
       }, {
-        job: "etl",
+        job: etl,
         day,
+        now: new Date(),
         trigger: "bench",
         runner: "bench",
         apiUrl: api.url,
@@ -86,68 +94,110 @@ export async function benchEtl(log: (line: string) => void): Promise<void> {
         attempts: 1,
         timeoutMs: 60_000,
         leaseSeconds: 60,
+        allowShrink: true,
+        allowEmpty: true,
       }).then((r) => {
         if (r.status !== "succeeded") throw new Error(`bench run failed: ${JSON.stringify(r)}`);
         return r;
       });
 
     const n = 7;
-    const [f1, e1] = await alternate(
-      n,
-      () => floor(source, target, transform, DAY),
-      () => run(DAY),
-    );
+    const [f1, e1] = await alternate(n, () => floor(source, target, etl, DAY), () => run(DAY));
     log(`1-second day (86,400 readings), in-process, ${n} runs each:`);
     log(`  floor (COPY TO -> COPY FROM + transform)  ${fmt(f1)}`);
     log(`  windbin partition run (API over HTTP)     ${fmt(e1)}`);
-    log(
-      `  ratio (median/median): ${(e1.median / f1.median).toFixed(2)}x the floor (target <= 1.5x)`,
-    );
-
-    const [fm, em] = await alternate(
-      n,
-      () => floor(source, target, transform, MINUTE_DAY),
-      () => run(MINUTE_DAY),
-    );
-    log(`1-minute day (1,440 readings), in-process:`);
-    log(`  floor ${fmt(fm)}; windbin ${fmt(em)}; ratio ${(em.median / fm.median).toFixed(2)}x`);
+    log(`  ratio (median/median): ${(e1.median / f1.median).toFixed(2)}x the floor`);
 
     const env = {
       TARGET_DATABASE_URL: targetUrl,
       SOURCE_API_URL: api.url,
       API_TOKEN: api.token,
+      PARTITION_START: FIRST,
       PATH: Deno.env.get("PATH") ?? "",
       HOME: Deno.env.get("HOME") ?? "",
     };
-    const procs = [];
+    await Deno.mkdir("bench/.out", { recursive: true });
+    const floorScript = await Deno.makeTempFile({ dir: "bench/.out", suffix: ".sql" });
+    await Deno.writeTextFile(
+      floorScript,
+      `${SQL.createStaging};\nBEGIN;\n\\copy staging (timestamp, wind_speed, power) FROM pstdin (FORMAT csv, HEADER true)\n` +
+        `${SQL.deleteDay.replace("$1", `'${DAY}'`)};\n${etl.transform.sql};\nCOMMIT;\n`,
+    );
+    const psqlFloor = [
+      "bash",
+      "-c",
+      `psql "$SRC" -X -q -c "COPY (${
+        daySelect(DAY).replaceAll('"', '\\"')
+      }) TO STDOUT (FORMAT csv, HEADER true)" | ` +
+      `psql "$TGT" -X -q -v ON_ERROR_STOP=1 -f ${floorScript} >/dev/null`,
+    ];
+    const procs: number[] = [];
+    const floors: number[] = [];
+    const rss1: number[] = [];
     for (let i = 0; i < 5; i++) {
+      const f = await measureProcess(psqlFloor, { ...env, SRC: sourceUrl, TGT: targetUrl });
+      if (f.code !== 0) throw new Error(`psql floor failed: ${f.stderr}`);
+      floors.push(f.ms);
       const p = await measureProcess(["deno", "task", "-q", "etl", "--date", DAY], env);
       if (p.code !== 0) throw new Error(`deno task etl failed: ${p.stderr}`);
-      procs.push(p);
+      procs.push(p.ms);
+      if (p.peakRssMb !== null) rss1.push(p.peakRssMb);
     }
-    const wall = stats(procs.map((p) => p.ms));
-    const rss = procs.map((p) => p.peakRssMb).filter((x): x is number => x !== null);
-    log(`whole process \`deno task etl --date ${DAY}\` (1-second day), 5 runs:`);
-    log(`  ${fmt(wall)} (target <= 350 ms; the reference Python pipeline: ~3 s)`);
-    log(
-      `  peak RSS ${
-        rss.length ? `${Math.max(...rss).toFixed(0)} MB (max of runs)` : "n/a (no /usr/bin/time)"
-      }` +
-        ` (the reference: 143 MB)`,
-    );
+    await Deno.remove(floorScript);
+    const [wf, we] = [stats(floors), stats(procs)];
+    log(`whole processes, one 1-second day, 5 runs each:`);
+    log(`  floor: psql COPY TO | psql COPY FROM + aggregate  ${fmt(wf)}`);
+    log(`  deno task etl --date ${DAY}                       ${fmt(we)}`);
+    log(`  ratio ${(we.median / wf.median).toFixed(2)}x (goal <= 1.5x)`);
 
-    const [fb, eb] = await alternate(
-      2,
-      async () => {
-        for (const d of SECOND_DAYS) await floor(source, target, transform, d);
-      },
-      async () => {
-        for (const d of SECOND_DAYS) await run(d);
-      },
-    );
-    log(`10-day 1-second backfill, one partition after another (864,000 readings):`);
-    log(`  floor ${fmt(fb)}; windbin ${fmt(eb)}; ratio ${(eb.median / fb.median).toFixed(2)}x`);
-    log(`  (the reference needs ~30 s)`);
+    const [fb] = await alternate(1, async () => {
+      for (const d of SECOND_DAYS) await floor(source, target, etl, d);
+    }, () => Promise.resolve());
+    const readings = SECOND_DAYS.length * 86_400;
+    log(`backfill of 30 one-second days (${readings.toLocaleString("en")} readings):`);
+    log(`  floor, one day after another, in-process   ${ms(fb.median)}`);
+    const backfill: Record<number, number> = {};
+    for (const c of [1, 2]) {
+      const p = await measureProcess([
+        "deno",
+        "task",
+        "-q",
+        "etl",
+        "--from",
+        SECOND_DAYS[0],
+        "--to",
+        SECOND_DAYS.at(-1)!,
+        "--force",
+        "--concurrency",
+        String(c),
+      ], env);
+      if (p.code !== 0) throw new Error(`backfill failed: ${p.stderr}`);
+      backfill[c] = p.ms;
+      const rss = p.peakRssMb === null || !rss1.length
+        ? "n/a"
+        : `${p.peakRssMb.toFixed(0)} MB, ${
+          (p.peakRssMb / Math.max(...rss1)).toFixed(2)
+        }x a one-day run`;
+      log(
+        `  --concurrency ${c}: ${ms(p.ms)}, ${(30_000 / p.ms).toFixed(1)} days/s, ` +
+          `${Math.round(readings / (p.ms / 1000)).toLocaleString("en")} readings/s, ` +
+          `${(p.ms / fb.median).toFixed(2)}x the floor; peak RSS ${rss}`,
+      );
+    }
+    log(`  concurrency 2 / 1: ${(backfill[2] / backfill[1]).toFixed(2)}x the time`);
+
+    const fp = await alternate(5, async () => {
+      const r = await fetch(
+        `${api.url}/fingerprints?start=${YEAR_FROM}&end=${
+          addDays(YEAR_FROM, 364)
+        }&variables=wind_speed,power`,
+        { headers: { authorization: `Bearer ${api.token}` } },
+      );
+      if (!r.ok) throw new Error(`/fingerprints answered ${r.status}`);
+      const days = await r.json() as unknown[];
+      if (days.length !== 365) throw new Error(`/fingerprints gave ${days.length} days`);
+    }, () => Promise.resolve());
+    log(`source fingerprints of 365 days (525,600 readings), one request: ${fmt(fp[0])}`);
   } finally {
     await api.stop();
     await source.close();

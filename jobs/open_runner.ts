@@ -14,6 +14,7 @@ import { resolveApiToken } from "./token.ts";
 import { abortableSleep, type RunnerContext } from "./runner.ts";
 import { describeTargetError, messageOf } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
+import { describeNotCapable } from "../permissions.ts";
 
 /** Runner sessions never wait long on a lock, nor run a statement for ever. */
 export const RUNNER_DB_SETTINGS = {
@@ -66,6 +67,11 @@ export function reportFatal(command: string, e: unknown): number {
     e instanceof JobError
   ) {
     console.error(`${command}: ${safeText(e.message)}`);
+    return 2;
+  }
+  const denied = describeNotCapable(e);
+  if (denied) {
+    console.error(`${command}: ${denied}`);
     return 2;
   }
   if (isConnectionError(e)) {

@@ -35,6 +35,8 @@ const SQL = await readSqlFiles({
 
 export interface RunDeps extends ExtractDeps {
   db: Db;
+  /** Called once the partition is claimed (the status page answers then). */
+  onClaimed?: (runId: number) => void;
   /** Test seam: runs after staging is loaded, before the final transaction begins. */
   beforeFinal?: () => Promise<void>;
   /** Test seam: runs inside the final transaction right after the day's rows were deleted. */
@@ -146,24 +148,13 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     };
   }
   const { runId } = claim;
+  deps.onClaimed?.(runId);
   let lost = false;
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
   const phases: Phases = { claim: since(started), extract: 0, transaction: 0 };
   let attempts = 0;
   try {
-    const final = await db.session(async (s) => {
-      // A signal also stops a statement in flight (a COPY, a lock wait in the
-      // final transaction): cancelled from another connection, rolled back.
-      const stopStatement = await cancelOnAbort(db, s, opts.signal);
-      try {
-        return await sessionRun(s);
-      } finally {
-        stopStatement();
-      }
-    });
-    return { ...final, runId, attempts, phases, ms: since(started) };
-
-    async function sessionRun(s: Session): Promise<Final> {
+    const sessionRun = async (s: Session): Promise<Final> => {
       let fingerprint: { readings: number; checksum: string } | null = null;
       const input = job.input;
       if (input.kind === "api") {
@@ -196,7 +187,18 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         phases.transaction = since(t);
         if (input.kind === "api") await s.exec(input.dropStaging).catch(() => {});
       }
-    }
+    };
+    const final = await db.session(async (s) => {
+      // A signal also stops a statement in flight (a COPY, a lock wait in the
+      // final transaction): cancelled from another connection, rolled back.
+      const stopStatement = await cancelOnAbort(db, s, opts.signal);
+      try {
+        return await sessionRun(s);
+      } finally {
+        stopStatement();
+      }
+    });
+    return { ...final, runId, attempts, phases, ms: since(started) };
   } catch (e) {
     const isCancel = e instanceof CancelledError || opts.signal?.aborted === true;
     const error = safeText(

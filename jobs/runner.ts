@@ -27,6 +27,8 @@ export interface RunnerContext extends ExtractDeps {
   /** host:pid */
   runner: string;
   now: () => Date;
+  /** Called once a run has claimed its partition. */
+  onClaimed?: (runId: number) => void;
 }
 
 export interface RunFlags {

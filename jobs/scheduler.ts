@@ -13,6 +13,7 @@
  */
 import type { RunnerContext } from "./runner.ts";
 import { runOne } from "./runner.ts";
+import type { RunResult } from "./partition_run.ts";
 import { makePlan } from "./plan.ts";
 import { partitionStates } from "./states.ts";
 import { sweepAbandoned } from "./claim.ts";
@@ -27,6 +28,8 @@ export interface SchedulerOptions {
   maxAttempts: number;
   /** One JSON object per line: a run, a reconcile, a problem. Never secrets. */
   log: (entry: Record<string, unknown>) => void;
+  /** Every finished run (metrics). */
+  onRun?: (job: string, day: string, r: RunResult) => void;
   /** Timer for follow-up rounds (injected in tests); returns a canceller. */
   setTimer?: (ms: number, fn: () => void) => () => void;
 }
@@ -66,7 +69,7 @@ export class Scheduler {
    * Starts a reconcile, or returns null when one is already running in this
    * process (the caller's tick is then covered by it) or the scheduler stops.
    */
-  reconcile(trigger: string): Promise<ReconcileReport> | null {
+  reconcile(trigger: string, opts: { manual?: boolean } = {}): Promise<ReconcileReport> | null {
     if (this.#current || this.stopping) {
       this.#opts.log({
         event: "reconcile_skipped",
@@ -77,7 +80,7 @@ export class Scheduler {
     }
     this.#cancelFollowUp?.();
     this.#cancelFollowUp = null;
-    const p = this.#round(trigger).finally(() => this.#current = null);
+    const p = this.#round(trigger, !!opts.manual).finally(() => this.#current = null);
     this.#current = p;
     return p;
   }
@@ -89,7 +92,8 @@ export class Scheduler {
     await this.#current?.catch(() => {});
   }
 
-  async #round(trigger: string): Promise<ReconcileReport> {
+  /** `manual`: asked by a person (the status page): failed partitions run whatever their budget. */
+  async #round(trigger: string, manual: boolean): Promise<ReconcileReport> {
     const ctx = this.#ctx;
     const started = performance.now();
     const now = ctx.now();
@@ -117,7 +121,7 @@ export class Scheduler {
       const plan = makePlan(views, {
         jobs: ctx.jobs,
         select: {},
-        budget: { maxAttempts: this.#opts.maxAttempts },
+        budget: manual ? undefined : { maxAttempts: this.#opts.maxAttempts },
       });
       for (const s of plan.skipped) {
         if (/MAX_ATTEMPTS/.test(s.why)) report.exhausted++;
@@ -129,7 +133,8 @@ export class Scheduler {
         {
           concurrency: this.#opts.concurrency,
           signal: this.#stop.signal,
-          onResult: ({ item, result: r }) =>
+          onResult: ({ item, result: r }) => {
+            this.#opts.onRun?.(item.job.name, item.day, r);
             this.#opts.log({
               event: "run",
               job: item.job.name,
@@ -153,7 +158,8 @@ export class Scheduler {
               ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
               ...("reason" in r ? { reason: r.reason } : {}),
               ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
-            }),
+            });
+          },
         },
       );
       Object.assign(report, summarize(plan.items.length, outcomes));

@@ -6,8 +6,7 @@
  * cancelled, rolled back and recorded; exit within 10 s).
  */
 import { openRunner, reportFatal } from "./open_runner.ts";
-import { Scheduler } from "./scheduler.ts";
-import { registerSchedules } from "./schedules.ts";
+import { startService } from "./service.ts";
 
 const STOP_GRACE_MS = 8_000;
 
@@ -25,52 +24,38 @@ stale or failed partition (within MAX_ATTEMPTS, after its retry delay) from
 the job's first day (PARTITION_START) to yesterday is run, upstream jobs
 first, oldest first, SCHEDULER_CONCURRENCY at a time. Any number of
 schedulers and etl processes can share one real PostgreSQL target.
-Logs: one JSON line per run and per reconcile. Stops on SIGINT/SIGTERM.`);
+Serves the status page, its JSON API and /metrics on RUNNER_PORT (3000;
+0 for none). Logs: one JSON line per run and per reconcile. Stops on
+SIGINT/SIGTERM.`);
     return 0;
   }
   const ctx = await openRunner("scheduler");
-  const stopped = new AbortController();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  const scheduler = new Scheduler(ctx, {
+  const service = startService(ctx, {
     concurrency: ctx.cfg.schedulerConcurrency,
     maxAttempts: ctx.cfg.maxAttempts,
+    port: ctx.cfg.runnerPort,
+    token: ctx.settings.token,
     log,
-    setTimer: (ms, fn) => {
-      const id = setTimeout(() => {
-        timers.delete(id);
-        fn();
-      }, ms);
-      timers.add(id);
-      return () => {
-        clearTimeout(id);
-        timers.delete(id);
-      };
-    },
   });
   const done = Promise.withResolvers<string>();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(sig, () => done.resolve(sig));
   }
-  const schedules = registerSchedules(Deno.cron, ctx.jobs, stopped.signal, (job) => {
-    log({ event: "tick", job });
-    return scheduler.reconcile(`cron:${job}`) ?? Promise.resolve();
-  });
   log({
     event: "start",
     runner: ctx.runner,
     target: ctx.db.label,
-    schedules,
+    schedules: service.schedules,
+    status_page: service.url,
     concurrency: ctx.cfg.schedulerConcurrency,
     max_attempts: ctx.cfg.maxAttempts,
     lease_seconds: ctx.cfg.leaseSeconds,
   });
-  scheduler.reconcile("startup");
+  service.scheduler.reconcile("startup");
   const signal = await done.promise;
   log({ event: "stopping", signal });
-  stopped.abort(signal);
-  for (const id of timers) clearTimeout(id);
   const graceful = await Promise.race([
-    scheduler.stop(signal).then(() => true),
+    service.stop(signal).then(() => true),
     new Promise<boolean>((r) => setTimeout(() => r(false), STOP_GRACE_MS)),
   ]);
   await Promise.race([ctx.db.close(), new Promise((r) => setTimeout(r, 1_500))]);

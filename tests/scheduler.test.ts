@@ -26,7 +26,11 @@ function clocked(b: Bench, start: string) {
   let now = new Date(start);
   const logs: Record<string, unknown>[] = [];
   const ctx = b.ctx({ now: () => now });
-  const scheduler = new Scheduler(ctx, { concurrency: 2, maxAttempts: 3, log: (e) => logs.push(e) });
+  const scheduler = new Scheduler(ctx, {
+    concurrency: 2,
+    maxAttempts: 3,
+    log: (e) => logs.push(e),
+  });
   return {
     logs,
     scheduler,
@@ -44,101 +48,112 @@ function clocked(b: Bench, start: string) {
 const ran = (s: ReturnType<typeof clocked>, from: number) =>
   s.logs.slice(from).filter((e) => e.event === "run").map((e) => `${e.job} ${e.day} ${e.status}`);
 
-testBackends("scheduler: a tick runs yesterday, etl then daily; a 5-day outage is caught up at once", async (_t, backend) => {
-  const b = await runBench(backend, "2024-01-02");
-  try {
-    serveDays(b, new Set());
-    const s = clocked(b, "2024-01-03T01:00:00Z");
-    const first = await s.round("startup");
-    assert.deepEqual(ran(s, 0), ["etl 2024-01-02 succeeded", "daily 2024-01-02 succeeded"]);
-    assert.equal(first.planned, 2);
-    // Nothing more to do the same day.
-    const n = s.logs.length;
-    assert.equal((await s.round()).planned, 0);
-    // Down for 5 days: the next round catches every missed day up, oldest first.
-    s.at("2024-01-08T01:00:00Z");
-    const n2 = s.logs.length;
-    const catchUp = await s.round();
-    assert.equal(catchUp.succeeded, 10);
-    const order = ran(s, n2);
-    const days = ["03", "04", "05", "06", "07"];
-    assert.deepEqual(order.slice(0, 5).sort(), days.map((d) => `etl 2024-01-${d} succeeded`));
-    assert.deepEqual(order.slice(5).sort(), days.map((d) => `daily 2024-01-${d} succeeded`));
-    assert.ok(n < n2);
-    const reconcile = s.logs.filter((e) => e.event === "reconcile").at(-1)!;
-    assert.equal(reconcile.planned, 10);
-    assert.equal(reconcile.failed, 0);
-  } finally {
-    await b.close();
-  }
-});
+testBackends(
+  "scheduler: a tick runs yesterday, etl then daily; a 5-day outage is caught up at once",
+  async (_t, backend) => {
+    const b = await runBench(backend, "2024-01-02");
+    try {
+      serveDays(b, new Set());
+      const s = clocked(b, "2024-01-03T01:00:00Z");
+      const first = await s.round("startup");
+      assert.deepEqual(ran(s, 0), ["etl 2024-01-02 succeeded", "daily 2024-01-02 succeeded"]);
+      assert.equal(first.planned, 2);
+      // Nothing more to do the same day.
+      const n = s.logs.length;
+      assert.equal((await s.round()).planned, 0);
+      // Down for 5 days: the next round catches every missed day up, oldest first.
+      s.at("2024-01-08T01:00:00Z");
+      const n2 = s.logs.length;
+      const catchUp = await s.round();
+      assert.equal(catchUp.succeeded, 10);
+      const order = ran(s, n2);
+      const days = ["03", "04", "05", "06", "07"];
+      assert.deepEqual(order.slice(0, 5).sort(), days.map((d) => `etl 2024-01-${d} succeeded`));
+      assert.deepEqual(order.slice(5).sort(), days.map((d) => `daily 2024-01-${d} succeeded`));
+      assert.ok(n < n2);
+      const reconcile = s.logs.filter((e) => e.event === "reconcile").at(-1)!;
+      assert.equal(reconcile.planned, 10);
+      assert.equal(reconcile.failed, 0);
+    } finally {
+      await b.close();
+    }
+  },
+);
 
-testBackends("scheduler: a failing day is retried with a growing delay up to MAX_ATTEMPTS; a success resets it", async (_t, backend) => {
-  const b = await runBench(backend, "2024-01-02");
-  try {
-    const bad = new Set(["2024-01-02"]);
-    serveDays(b, bad);
-    const s = clocked(b, "2024-01-03T01:00:00Z");
-    const tries = () => b.api.requests.filter((r) => r.url.includes("date=2024-01-02")).length;
-    await s.round();
-    assert.equal(tries(), 1);
-    let p = await partition(b.db, "2024-01-02");
-    assert.deepEqual([p?.status, p?.failures], ["failed", 1]);
-    // Retry delay 60 s after the 1st failure: not yet at +30 s...
-    s.at("2024-01-03T01:00:30Z");
-    const waiting = await s.round();
-    assert.equal(tries(), 1);
-    assert.equal(waiting.waiting, 1);
-    // ...but at +61 s; then 120 s after the 2nd failure.
-    s.at("2024-01-03T01:01:01Z");
-    await s.round();
-    assert.equal(tries(), 2);
-    s.at("2024-01-03T01:02:30Z");
-    await s.round();
-    assert.equal(tries(), 2, "the 2nd delay is longer (120 s)");
-    s.at("2024-01-03T01:03:02Z");
-    await s.round();
-    assert.equal(tries(), 3);
-    p = await partition(b.db, "2024-01-02");
-    assert.deepEqual([p?.status, p?.failures], ["failed", 3]);
-    // MAX_ATTEMPTS (3) spent: left failed, reported, not run again.
-    s.at("2024-01-05T01:00:00Z");
-    const left = await s.round();
-    assert.equal(tries(), 3);
-    assert.equal(left.exhausted, 1);
-    // daily of that day is blocked, the others ran.
-    const daily = await runsOf(b.db);
-    assert.ok(!daily.some((r) => r.job === "daily" && r.day === "2024-01-02"));
-    // A person re-runs it once the source is fixed: the budget starts again.
-    bad.clear();
-    const fixed = await cli(b.ctx({ now: () => new Date("2024-01-05T01:00:00Z") }), ["--failed"]);
-    assert.equal(fixed.code, 0, fixed.err.join("\n"));
-    p = await partition(b.db, "2024-01-02");
-    assert.deepEqual([p?.status, p?.failures], ["succeeded", 0]);
-    await s.round();
-    const daily2 = await runsOf(b.db);
-    assert.ok(daily2.some((r) => r.job === "daily" && r.day === "2024-01-02" && r.status === "succeeded"));
-  } finally {
-    await b.close();
-  }
-});
+testBackends(
+  "scheduler: a failing day is retried with a growing delay up to MAX_ATTEMPTS; a success resets it",
+  async (_t, backend) => {
+    const b = await runBench(backend, "2024-01-02");
+    try {
+      const bad = new Set(["2024-01-02"]);
+      serveDays(b, bad);
+      const s = clocked(b, "2024-01-03T01:00:00Z");
+      const tries = () => b.api.requests.filter((r) => r.url.includes("date=2024-01-02")).length;
+      await s.round();
+      assert.equal(tries(), 1);
+      let p = await partition(b.db, "2024-01-02");
+      assert.deepEqual([p?.status, p?.failures], ["failed", 1]);
+      // Retry delay 60 s after the 1st failure: not yet at +30 s...
+      s.at("2024-01-03T01:00:30Z");
+      const waiting = await s.round();
+      assert.equal(tries(), 1);
+      assert.equal(waiting.waiting, 1);
+      // ...but at +61 s; then 120 s after the 2nd failure.
+      s.at("2024-01-03T01:01:01Z");
+      await s.round();
+      assert.equal(tries(), 2);
+      s.at("2024-01-03T01:02:30Z");
+      await s.round();
+      assert.equal(tries(), 2, "the 2nd delay is longer (120 s)");
+      s.at("2024-01-03T01:03:02Z");
+      await s.round();
+      assert.equal(tries(), 3);
+      p = await partition(b.db, "2024-01-02");
+      assert.deepEqual([p?.status, p?.failures], ["failed", 3]);
+      // MAX_ATTEMPTS (3) spent: left failed, reported, not run again.
+      s.at("2024-01-05T01:00:00Z");
+      const left = await s.round();
+      assert.equal(tries(), 3);
+      assert.equal(left.exhausted, 1);
+      // daily of that day is blocked, the others ran.
+      const daily = await runsOf(b.db);
+      assert.ok(!daily.some((r) => r.job === "daily" && r.day === "2024-01-02"));
+      // A person re-runs it once the source is fixed: the budget starts again.
+      bad.clear();
+      const fixed = await cli(b.ctx({ now: () => new Date("2024-01-05T01:00:00Z") }), ["--failed"]);
+      assert.equal(fixed.code, 0, fixed.err.join("\n"));
+      p = await partition(b.db, "2024-01-02");
+      assert.deepEqual([p?.status, p?.failures], ["succeeded", 0]);
+      await s.round();
+      const daily2 = await runsOf(b.db);
+      assert.ok(
+        daily2.some((r) => r.job === "daily" && r.day === "2024-01-02" && r.status === "succeeded"),
+      );
+    } finally {
+      await b.close();
+    }
+  },
+);
 
-testBackends("scheduler: a tick while a reconcile runs starts no second one", async (_t, backend) => {
-  const b = await runBench(backend, "2024-01-02");
-  try {
-    serveDays(b, new Set());
-    const s = clocked(b, "2024-01-04T01:00:00Z");
-    const first = s.scheduler.reconcile("startup");
-    assert.ok(first);
-    assert.equal(s.scheduler.reconcile("cron:etl"), null);
-    assert.equal(s.logs.at(-1)?.event, "reconcile_skipped");
-    await first;
-    assert.ok(s.scheduler.reconcile("cron:etl"));
-    await s.scheduler.running;
-  } finally {
-    await b.close();
-  }
-});
+testBackends(
+  "scheduler: a tick while a reconcile runs starts no second one",
+  async (_t, backend) => {
+    const b = await runBench(backend, "2024-01-02");
+    try {
+      serveDays(b, new Set());
+      const s = clocked(b, "2024-01-04T01:00:00Z");
+      const first = s.scheduler.reconcile("startup");
+      assert.ok(first);
+      assert.equal(s.scheduler.reconcile("cron:etl"), null);
+      assert.equal(s.logs.at(-1)?.event, "reconcile_skipped");
+      await first;
+      assert.ok(s.scheduler.reconcile("cron:etl"));
+      await s.scheduler.running;
+    } finally {
+      await b.close();
+    }
+  },
+);
 
 Deno.test("scheduler: registers one Deno.cron per declared job, backoffSchedule explicit", async () => {
   const b = await runBench("pglite");

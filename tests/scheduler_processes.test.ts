@@ -27,6 +27,7 @@ async function stack(days: number) {
     API_TOKEN: api.token,
     PARTITION_START: first,
     ETL_LEASE_SECONDS: "5",
+    RUNNER_PORT: "0",
     ...extra,
   });
   return {
@@ -77,7 +78,10 @@ Deno.test({
          ORDER BY r.id`,
       );
       assert.deepEqual([...twice], [], "no partition succeeded twice");
-      assert.equal(await s.count("SELECT count(*)::int AS n FROM runs WHERE status = 'succeeded'"), 40);
+      assert.equal(
+        await s.count("SELECT count(*)::int AS n FROM runs WHERE status = 'succeeded'"),
+        40,
+      );
       const overlapping = await s.target.db.query(
         `SELECT a.id::int AS a, b.id::int AS b, a.job, a.day::text, a.status AS a_status,
                 b.status AS b_status, a.runner AS a_runner, b.runner AS b_runner, b.error
@@ -120,12 +124,13 @@ async function blockFinalTransactions(url: string) {
 async function waitingOnLock(s: Awaited<ReturnType<typeof stack>>): Promise<boolean> {
   return await s.count(
     `SELECT count(*)::int AS n FROM pg_stat_activity
-     WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE 'DELETE FROM data%'`,
+     WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%DELETE FROM data%'`,
   ) > 0;
 }
 
 Deno.test({
-  name: "[postgres] scheduler processes: a runner SIGKILLed before its commit is taken over within the lease; rows intact throughout",
+  name:
+    "[postgres] scheduler processes: a runner SIGKILLed before its commit is taken over within the lease; rows intact throughout",
   ...pgOnly,
   async fn() {
     const s = await stack(1);
@@ -135,7 +140,12 @@ Deno.test({
       // The day is done once; then its SQL "changes" (stale), so a scheduler re-runs it.
       const first = spawnTask("scheduler", [], s.env());
       procs.push(first);
-      assert.ok(await until(async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1, 60_000));
+      assert.ok(
+        await until(
+          async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1,
+          60_000,
+        ),
+      );
       await first.stop("SIGTERM");
       await s.target.db.query("UPDATE partitions SET sql_hash = 'old' WHERE job = 'etl'");
       const rows = await s.count("SELECT count(*)::int AS n FROM data");
@@ -143,7 +153,10 @@ Deno.test({
       lock = await blockFinalTransactions(s.target.url!);
       const victim = spawnTask("scheduler", [], s.env());
       procs.push(victim);
-      assert.ok(await until(() => waitingOnLock(s), 30_000, 50), "the victim reached its final transaction");
+      assert.ok(
+        await until(() => waitingOnLock(s), 30_000, 50),
+        "the victim reached its final transaction",
+      );
       const other = spawnTask("scheduler", [], s.env());
       procs.push(other);
       await other.waitFor(/"event":"reconcile"/, 30_000);
@@ -153,12 +166,16 @@ Deno.test({
       await lock.release();
       lock = null;
       let min = Infinity;
-      const taken = await until(async () => {
-        min = Math.min(min, await s.count("SELECT count(*)::int AS n FROM data"));
-        return await s.count(
-          "SELECT count(*)::int AS n FROM partitions WHERE job = 'etl' AND status = 'succeeded' AND sql_hash <> 'old'",
-        ) === 1;
-      }, 30_000, 50);
+      const taken = await until(
+        async () => {
+          min = Math.min(min, await s.count("SELECT count(*)::int AS n FROM data"));
+          return await s.count(
+            "SELECT count(*)::int AS n FROM partitions WHERE job = 'etl' AND status = 'succeeded' AND sql_hash <> 'old'",
+          ) === 1;
+        },
+        30_000,
+        50,
+      );
       const bound = Math.round(performance.now() - killedAt);
       assert.ok(taken, "another runner completed the day");
       assert.equal(min, 144 * 8, "the day kept its previous rows the whole time");
@@ -179,7 +196,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "[postgres] scheduler processes: SIGTERM during a run exits within 10 s, claim released, rows intact",
+  name:
+    "[postgres] scheduler processes: SIGTERM during a run exits within 10 s, claim released, rows intact",
   ...pgOnly,
   async fn() {
     const s = await stack(1);
@@ -188,7 +206,12 @@ Deno.test({
     try {
       const first = spawnTask("scheduler", [], s.env());
       procs.push(first);
-      assert.ok(await until(async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1, 60_000));
+      assert.ok(
+        await until(
+          async () => await s.count("SELECT count(*)::int AS n FROM daily") === 1,
+          60_000,
+        ),
+      );
       await first.stop("SIGTERM");
       await s.target.db.query("UPDATE partitions SET sql_hash = 'old' WHERE job = 'etl'");
       lock = await blockFinalTransactions(s.target.url!);
@@ -200,9 +223,59 @@ Deno.test({
       assert.ok(stopped.ms < 10_000, `exited ${stopped.ms} ms after SIGTERM`);
       await lock.release();
       lock = null;
-      assert.equal(await s.count("SELECT count(*)::int AS n FROM partitions WHERE status = 'running'"), 0);
-      assert.equal(await s.count("SELECT count(*)::int AS n FROM runs WHERE status = 'cancelled'"), 1);
-      assert.equal(await s.count("SELECT count(*)::int AS n FROM partitions WHERE job = 'etl' AND sql_hash = 'old' AND status = 'succeeded'"), 1);
+      assert.equal(
+        await s.count("SELECT count(*)::int AS n FROM partitions WHERE status = 'running'"),
+        0,
+      );
+      assert.equal(
+        await s.count("SELECT count(*)::int AS n FROM runs WHERE status = 'cancelled'"),
+        1,
+      );
+      assert.equal(
+        await s.count(
+          "SELECT count(*)::int AS n FROM partitions WHERE job = 'etl' AND sql_hash = 'old' AND status = 'succeeded'",
+        ),
+        1,
+      );
+      assert.equal(await s.count("SELECT count(*)::int AS n FROM data"), 144 * 8);
+    } finally {
+      await lock?.release();
+      await Promise.all(procs.map((p) => p.stop("SIGKILL")));
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "[postgres] etl process: SIGTERM in the final transaction exits 143, run cancelled, rows intact",
+  ...pgOnly,
+  async fn() {
+    const s = await stack(1);
+    let lock: Awaited<ReturnType<typeof blockFinalTransactions>> | null = null;
+    const procs: Proc[] = [];
+    try {
+      const first = spawnTask("etl", ["--date", s.first], s.env());
+      procs.push(first);
+      assert.equal((await first.status).code, 0, first.lines.join("\n"));
+      lock = await blockFinalTransactions(s.target.url!);
+      const p = spawnTask("etl", ["--date", s.first], s.env());
+      procs.push(p);
+      assert.ok(await until(() => waitingOnLock(s), 30_000, 50));
+      const stopped = await p.stop("SIGTERM");
+      assert.equal(stopped.code, 143, p.lines.join("\n"));
+      assert.ok(stopped.ms < 10_000);
+      assert.match(p.lines.join("\n"), /cancelled \(run \d+, \d+ ms\): cancelled \(SIGTERM\)/);
+      await lock.release();
+      lock = null;
+      assert.equal(
+        await s.count("SELECT count(*)::int AS n FROM partitions WHERE status = 'succeeded'"),
+        1,
+      );
+      assert.equal(
+        await s.count("SELECT count(*)::int AS n FROM runs WHERE status = 'cancelled'"),
+        1,
+      );
       assert.equal(await s.count("SELECT count(*)::int AS n FROM data"), 144 * 8);
     } finally {
       await lock?.release();

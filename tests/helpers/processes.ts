@@ -22,9 +22,19 @@ export interface Proc {
   status: Promise<Deno.CommandStatus>;
 }
 
+const TASKS: Record<string, string> = JSON.parse(
+  Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)),
+).tasks;
+
+/**
+ * Runs a deno.json task's command line directly (not through `deno task`,
+ * whose own process would be the one a SIGKILL reaches), with its flags.
+ */
 export function spawnTask(task: string, args: string[], env: Record<string, string>): Proc {
+  const line = TASKS[task];
+  if (!line?.startsWith("deno ")) throw new Error(`no deno task "${task}"`);
   const child = new Deno.Command("deno", {
-    args: ["task", "-q", task, ...args],
+    args: [...line.split(/\s+/).slice(1), ...args],
     clearEnv: true,
     env: { ...inheritedEnv(), NO_COLOR: "1", ...env },
     stdout: "piped",
@@ -64,7 +74,11 @@ export function spawnTask(task: string, args: string[], env: Record<string, stri
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`no line matching ${re} within ${ms} ms; output:\n${lines.slice(-30).join("\n")}`));
+          reject(
+            new Error(
+              `no line matching ${re} within ${ms} ms; output:\n${lines.slice(-30).join("\n")}`,
+            ),
+          );
         }, ms);
         const done = () => {
           clearTimeout(timer);

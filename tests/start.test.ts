@@ -1,0 +1,98 @@
+/**
+ * `deno task start` as a new user runs it: an empty DATA_DIR, a short demo;
+ * every partition of both jobs fills in, the page shows them, Ctrl-C exits
+ * 0, and a second start finds them still done. And a DATA_DIR the task may
+ * not write to stops with one clear line.
+ */
+import assert from "node:assert/strict";
+import { tempDir } from "./helpers/databases.ts";
+import { spawnTask, until } from "./helpers/processes.ts";
+import { freePort } from "./helpers/ports.ts";
+
+const sanitize = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name:
+    "start: an empty DATA_DIR fills every partition of both jobs; Ctrl-C exits 0; a restart finds them done",
+  ...sanitize,
+  async fn() {
+    const dataDir = await tempDir("start_");
+    const port = freePort();
+    const runnerPort = freePort();
+    const env = {
+      DATA_DIR: dataDir,
+      DEMO_DAYS: "3",
+      PORT: String(port),
+      RUNNER_PORT: String(runnerPort),
+    };
+    const page = `http://127.0.0.1:${runnerPort}`;
+    const states = async () => {
+      const r = await fetch(`${page}/api/partitions`).catch(() => null);
+      if (!r?.ok) {
+        await r?.body?.cancel();
+        return [];
+      }
+      return ((await r.json()).partitions as { job: string; state: string }[]);
+    };
+    try {
+      const first = spawnTask("start", [], env);
+      try {
+        await first.waitFor(/status page: http/, 60_000);
+        const t0 = performance.now();
+        const done = await until(
+          async () => {
+            const ps = await states();
+            return ps.length === 6 && ps.every((p) => p.state === "succeeded");
+          },
+          60_000,
+          250,
+        );
+        assert.ok(done, `all 6 partitions succeeded: ${JSON.stringify(await states())}`);
+        console.log(
+          `start: 6 partitions done ${Math.round(performance.now() - t0)} ms after the page was up`,
+        );
+        const html = await (await fetch(`${page}/`)).text();
+        assert.equal((html.match(/data-state="succeeded"/g) ?? []).length >= 6, true);
+      } finally {
+        const stopped = await first.stop("SIGINT");
+        assert.equal(stopped.code, 0, first.lines.join("\n"));
+        assert.ok(stopped.ms < 10_000, `stopped in ${stopped.ms} ms`);
+      }
+      const second = spawnTask("start", [], env);
+      try {
+        await second.waitFor(/"event":"reconcile","trigger":"startup"/, 60_000);
+        const line = second.lines.find((l) => l.includes('"trigger":"startup"'))!;
+        assert.equal(JSON.parse(line).planned, 0, "nothing left to run after a restart");
+        assert.ok((await states()).every((p) => p.state === "succeeded"));
+        assert.ok(
+          !second.lines.some((l) => l.startsWith("seeding")),
+          "the demo is not seeded twice",
+        );
+      } finally {
+        assert.equal((await second.stop("SIGINT")).code, 0);
+      }
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "start, serve, etl: a DATA_DIR outside ./.data stops with one clear line",
+  ...sanitize,
+  async fn() {
+    for (
+      const [task, args] of [["serve", []], ["etl", ["--date", "2024-01-02"]], [
+        "start",
+        [],
+      ]] as const
+    ) {
+      const p = spawnTask(task, [...args], { DATA_DIR: "/var/lib/windbin-test", API_TOKEN: "t" });
+      const { code } = await p.stop("SIGCONT");
+      const out = p.lines.join("\n");
+      assert.notEqual(code, 0, `${task}: ${out}`);
+      assert.match(out, /may only write under \.\/\.data/, `${task}: ${out}`);
+      assert.doesNotMatch(out, /^\s+at /m, `${task}: no stack trace`);
+    }
+  },
+});

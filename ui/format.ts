@@ -1,0 +1,73 @@
+/** Small pure helpers of the status page: days, numbers, durations. */
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar day written YYYY-MM-DD. */
+export function isDay(s: string | undefined | null): s is string {
+  if (!s || !DAY.test(s)) return false;
+  try {
+    return Temporal.PlainDate.from(s, { overflow: "reject" }).toString() === s;
+  } catch {
+    return false;
+  }
+}
+
+export function addDays(day: string, n: number): string {
+  return Temporal.PlainDate.from(day).add({ days: n }).toString();
+}
+
+/** Yesterday (UTC) of an instant: the newest day that is over. */
+export function yesterdayOf(now: Date): string {
+  return addDays(now.toISOString().slice(0, 10), -1);
+}
+
+/** Every day from `from` to `to`, both inclusive. */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let d = Temporal.PlainDate.from(from);
+  const end = Temporal.PlainDate.from(to);
+  while (Temporal.PlainDate.compare(d, end) <= 0) {
+    out.push(d.toString());
+    d = d.add({ days: 1 });
+  }
+  return out;
+}
+
+export function fmtDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return "–";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+export function fmtInt(n: number | null): string {
+  return n === null ? "–" : n.toLocaleString("en-US");
+}
+
+export function fmtNum(n: number | null | undefined, digits = 1): string {
+  return n === null || n === undefined || !Number.isFinite(n)
+    ? "–"
+    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** An ISO instant as `YYYY-MM-DD HH:MM:SS` UTC. */
+export function fmtTime(iso: string | null): string {
+  if (!iso) return "–";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** Evenly spaced "nice" ticks (1, 2, 2.5, 5 × 10^k) covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, target = 5): number[] {
+  if (!(hi > lo)) hi = lo + 1;
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const start = Math.floor(lo / step) * step;
+  const ticks: number[] = [];
+  for (let v = start; v < hi + step - 1e-9; v += step) ticks.push(Math.round(v / step) * step);
+  return ticks;
+}
