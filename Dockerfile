@@ -37,8 +37,9 @@ RUN deno cache --frozen $(find . \( -name '*.ts' -o -name '*.tsx' \) -not -path 
 VOLUME /app/.data
 EXPOSE 8000 3000
 
-# serve: GET /health of the API (it checks the database); scheduler/start: their status page when
-# they serve one; one-shot commands (etl, ...) count as healthy while they run.
+# serve: GET /health of the API (it checks the database); scheduler/start: GET /health of the
+# runner's status page server on RUNNER_PORT; one-shot commands (etl, ...) are healthy while they
+# run (docker/healthcheck.ts).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["deno", "run", "--allow-net=127.0.0.1", "--allow-env=PORT,RUNNER_PORT,HEALTHCHECK_URL", "--allow-read=/proc/1/cmdline", "/app/docker/healthcheck.ts"]
 
