@@ -31,6 +31,10 @@ export interface Config {
   runnerPort: number;
   dataDir: string;
   maxRangeDays: number;
+  /** Concurrent /data and /fingerprints streams; one more is answered 503 at once. */
+  apiStreams: number;
+  /** A /data client that reads nothing for this long is cut off and its query cancelled. */
+  streamStallSeconds: number;
   /** Extract attempts per run (1 = no retry). */
   etlAttempts: number;
   /** Per-attempt timeout of the extract request. */
@@ -72,6 +76,8 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./.data",
     maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
+    apiStreams: int(get, "API_STREAMS", 10, 1, 1000),
+    streamStallSeconds: int(get, "STREAM_STALL_SECONDS", 30, 1, 3600),
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
@@ -129,9 +135,9 @@ function day(get: EnvGet, name: string, dflt: string): string {
   return raw;
 }
 
-/** True for a real calendar date written YYYY-MM-DD, in years 1 to 9999 (PostgreSQL has no year 0). */
+/** True for a real calendar date written YYYY-MM-DD. */
 export function isDay(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || s.startsWith("0000")) return false;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   try {
     Temporal.PlainDate.from(s, { overflow: "reject" });
     return true;

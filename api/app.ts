@@ -13,15 +13,21 @@ import { docsRoutes } from "./docs.ts";
 import { type ErrorBody, ParamError } from "./errors.ts";
 import { CONTENT_TYPES, pickFormat } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
-import { parseDataQuery } from "./params.ts";
+import { parseDataQuery, parseFingerprintQuery } from "./params.ts";
+import { type FingerprintRow, fingerprintSql } from "../sql/fingerprint.ts";
 import { dataSelect, type DataSql, loadDataSql } from "./query.ts";
 import { jsonArray, startStream } from "./stream.ts";
+import { isConnectionError } from "../db/errors.ts";
 import { VARIABLE_NAMES, VARIABLES } from "./variables.ts";
 
 export interface AppDeps {
   db: Db;
   token: string;
   maxRangeDays: number;
+  /** Concurrent streams (/data, /fingerprints); one more is a 503 with Retry-After at once. Default 10. */
+  maxStreams?: number;
+  /** A /data client that reads nothing for this long is cut off. Default 30 s. */
+  stallMs?: number;
   /** How long /health waits for the database before answering 503. */
   healthTimeoutMs?: number;
   /** Log each request (method, path and query, status, time); never headers, so never the token. */
@@ -39,7 +45,22 @@ export function createApp(deps: AppDeps): Hono {
   const auth = bearerAuth(token);
   if (deps.logRequests) app.use("*", logger());
 
+  const maxStreams = deps.maxStreams ?? 10;
+  let streams = 0;
+
   app.onError((err, c) => {
+    if (isConnectionError(err)) {
+      // An outage, not a bug: say so, and when to come back.
+      console.error(
+        `${c.req.method} ${c.req.path}: the database (${db.label}) is unreachable:`,
+        err,
+      );
+      c.header("Retry-After", "5");
+      return c.json<ErrorBody>({
+        error: "database_unavailable",
+        message: "the source database does not answer; retry later",
+      }, 503);
+    }
     // Details go to the server log only: they may hold SQL or connection strings.
     console.error(`${c.req.method} ${c.req.path} failed:`, err);
     return c.json<ErrorBody>({
@@ -80,6 +101,23 @@ export function createApp(deps: AppDeps): Hono {
     (c) => c.json(VARIABLE_NAMES.map((name) => ({ name, ...VARIABLES[name] }))),
   );
 
+  // Per day: reading count and checksum (late-data detection by the runner).
+  app.get("/fingerprints", auth, async (c) => {
+    let q;
+    try {
+      q = parseFingerprintQuery(new URL(c.req.url).searchParams);
+    } catch (e) {
+      if (e instanceof ParamError) return c.json(e.toBody(), 400);
+      throw e;
+    }
+    const rows = await db.query<FingerprintRow>(fingerprintSql("data", q.variables), [
+      q.start,
+      q.end,
+    ]);
+    c.header("Cache-Control", "no-store");
+    return c.json(rows.map((r) => ({ day: r.day, readings: r.readings, checksum: r.checksum })));
+  });
+
   app.get("/data", auth, async (c) => {
     let query;
     try {
@@ -98,12 +136,34 @@ export function createApp(deps: AppDeps): Hono {
     // would leave a query open with nobody reading it: answer without one.
     if (c.req.raw.method === "HEAD") return c.body(null, 200, headers);
 
-    const sql = await dataSql;
-    const source = format === "csv"
-      ? db.copyOut(dataSelect(sql, query, "csv"), "csv")
-      : db.copyOut(dataSelect(sql, query, "json"), "lines");
-    const body = await startStream(format === "json" ? jsonArray(source) : source);
-    return c.body(body, 200, headers);
+    // A full pool answers at once: waiting would hang this client behind stalled ones.
+    if (streams >= maxStreams) {
+      c.header("Retry-After", "1");
+      return c.json<ErrorBody>({
+        error: "busy",
+        message: `all ${maxStreams} streams (API_STREAMS) are in use; retry in a moment`,
+      }, 503);
+    }
+    streams++;
+    let released = false;
+    const release = () => {
+      if (!released) streams--;
+      released = true;
+    };
+    try {
+      const sql = await dataSql;
+      const source = format === "csv"
+        ? db.copyOut(dataSelect(sql, query, "csv"), "csv")
+        : db.copyOut(dataSelect(sql, query, "json"), "lines");
+      const body = await startStream(format === "json" ? jsonArray(source) : source, {
+        stallMs: deps.stallMs ?? 30_000,
+        onEnd: release,
+      });
+      return c.body(body, 200, headers);
+    } catch (e) {
+      release();
+      throw e;
+    }
   });
 
   return app;

@@ -27,7 +27,12 @@ async function main(): Promise<void> {
         "token; set API_TOKEN to a long random string (e.g. `openssl rand -hex 24`)",
     );
   }
-  const db = await openMigrated("source", { url: cfg.sourceDatabaseUrl, dataDir: cfg.dataDir });
+  const db = await openMigrated("source", {
+    url: cfg.sourceDatabaseUrl,
+    dataDir: cfg.dataDir,
+    // One database stream per API stream slot: a full pool is the API's 503, never a wait.
+    maxStreams: cfg.apiStreams,
+  });
   try {
     let token = cfg.apiToken;
     let tokenNote = "";
@@ -38,7 +43,14 @@ async function main(): Promise<void> {
     }
     if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedIfEmpty(db);
 
-    const app = createApp({ db, token, maxRangeDays: cfg.maxRangeDays, logRequests: true });
+    const app = createApp({
+      db,
+      token,
+      maxRangeDays: cfg.maxRangeDays,
+      maxStreams: cfg.apiStreams,
+      stallMs: cfg.streamStallSeconds * 1000,
+      logRequests: true,
+    });
     const server = Deno.serve({
       port: cfg.port,
       onListen: ({ port }) => {

@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 description of the API, written by hand (served at /openapi.json). */
+import { FINGERPRINT_MAX_DAYS } from "./params.ts";
 import { TIME_FORMS } from "./time.ts";
 import { VARIABLE_NAMES, VARIABLES } from "./variables.ts";
 
@@ -116,6 +117,65 @@ export function openApiDocument(maxRangeDays: number) {
             400: errorResponse("A parameter is missing or invalid; `parameter` names it."),
             401: errorResponse("Missing or wrong bearer token."),
             500: errorResponse("Unexpected server error (details are in the server log)."),
+            503: errorResponse(
+              "All streams (API_STREAMS) are busy, or the database does not answer; see Retry-After.",
+            ),
+          },
+        },
+      },
+      "/fingerprints": {
+        get: {
+          summary: "Per-day reading count and checksum (late-data detection)",
+          description: "For each UTC day from start to end (both inclusive, at most " +
+            `${FINGERPRINT_MAX_DAYS} days) that has readings: their count and an md5 over the ` +
+            "day's rows in time order, computed in SQL (sql/fingerprint.sql). Any changed, " +
+            "added or removed reading changes it. Days without readings are left out.",
+          security: [{ bearer: [] }],
+          parameters: [
+            ...["start", "end"].map((name) => ({
+              name,
+              in: "query",
+              required: true,
+              description: `The ${name === "start" ? "first" : "last"} day, YYYY-MM-DD (UTC).`,
+              schema: { type: "string", format: "date" },
+            })),
+            {
+              name: "variables",
+              in: "query",
+              required: true,
+              description: "The variables the checksum covers (as for /data).",
+              style: "form",
+              explode: true,
+              schema: {
+                type: "array",
+                minItems: 1,
+                items: { type: "string", enum: VARIABLE_NAMES },
+              },
+            },
+          ],
+          responses: {
+            200: {
+              description: "One entry per day with readings, in day order.",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      required: ["day", "readings", "checksum"],
+                      properties: {
+                        day: { type: "string", format: "date" },
+                        readings: { type: "integer", minimum: 1 },
+                        checksum: { type: "string", pattern: "^[0-9a-f]{32}$" },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            400: errorResponse("A parameter is missing or invalid; `parameter` names it."),
+            401: errorResponse("Missing or wrong bearer token."),
+            503: errorResponse("The database does not answer (see Retry-After)."),
           },
         },
       },

@@ -42,6 +42,13 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
     if (!isDay(date)) {
       throw new ParamError("date", `"${date.slice(0, 60)}" is not a calendar date YYYY-MM-DD`);
     }
+    // The day and its exclusive end must both be in the years 0001 to 9999.
+    if (date < "0001-01-01" || date > "9999-12-30") {
+      throw new ParamError(
+        "date",
+        `"${date}" is outside the days this API serves, 0001-01-01 to 9999-12-30`,
+      );
+    }
     const from = dayStart(date);
     const variables = parseVariables(params.getAll("variables"));
     return { start: from, end: from.add({ hours: 24 }), endInclusive: false, variables };
@@ -69,6 +76,49 @@ export function parseDataQuery(params: URLSearchParams, maxRangeDays: number): D
   }
   const variables = parseVariables(params.getAll("variables"));
   return { start: from, end: to, endInclusive: true, variables };
+}
+
+/** /fingerprints: whole days, both inclusive. */
+export interface FingerprintQuery {
+  start: string;
+  end: string;
+  variables: Variable[];
+}
+
+/** The longest range /fingerprints serves in one request: two years (a year at least). */
+export const FINGERPRINT_MAX_DAYS = 731;
+
+export function parseFingerprintQuery(params: URLSearchParams): FingerprintQuery {
+  for (const name of new Set(params.keys())) {
+    if (!["start", "end", "variables"].includes(name)) {
+      throw new ParamError(
+        name.slice(0, 60),
+        "unknown parameter; /fingerprints takes start, end (days, inclusive) and variables",
+      );
+    }
+  }
+  const day = (name: "start" | "end") => {
+    const raw = single(params, name);
+    if (raw === undefined) throw new ParamError(name, "missing; give a day YYYY-MM-DD");
+    if (!isDay(raw)) {
+      throw new ParamError(name, `"${raw.slice(0, 60)}" is not a calendar date YYYY-MM-DD`);
+    }
+    if (raw < "0001-01-01" || raw > "9999-12-30") {
+      throw new ParamError(name, `"${raw}" is outside 0001-01-01 to 9999-12-30`);
+    }
+    return raw;
+  };
+  const start = day("start");
+  const end = day("end");
+  if (end < start) throw new ParamError("end", `end (${end}) is before start (${start})`);
+  const days = Temporal.PlainDate.from(start).until(Temporal.PlainDate.from(end)).days + 1;
+  if (days > FINGERPRINT_MAX_DAYS) {
+    throw new ParamError(
+      "end",
+      `the range is ${days} days, more than ${FINGERPRINT_MAX_DAYS}; split it into several requests`,
+    );
+  }
+  return { start, end, variables: parseVariables(params.getAll("variables")) };
 }
 
 /** `variables=a&variables=b` and `variables=a,b` (and mixes of both). */

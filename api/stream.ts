@@ -9,12 +9,24 @@
 /** Something that yields byte chunks and can be stopped (an async generator). */
 export type ChunkIterator = AsyncIterator<Uint8Array, unknown, undefined>;
 
+export interface StreamOptions {
+  /**
+   * A client that asks for nothing for this long is cut off: the body errors
+   * (the transfer breaks) and the query is stopped, so its connection (on
+   * PGlite: the one backend) is free for others.
+   */
+  stallMs?: number;
+  /** Called once when the body is over for any reason (done, failed, left, stalled). */
+  onEnd?: () => void;
+}
+
 /**
  * Starts `source` and waits for its first chunk, so that a failing query
  * (database down, bad SQL) throws here, before any status line is sent.
  */
 export async function startStream(
   source: AsyncIterable<Uint8Array>,
+  opts: StreamOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const it = source[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array, unknown>;
@@ -24,14 +36,51 @@ export async function startStream(
     await it.return?.().catch(() => {});
     throw e;
   }
-  return bodyFrom(it, first);
+  return bodyFrom(it, first, opts);
 }
 
-function bodyFrom(it: ChunkIterator, first: IteratorResult<Uint8Array, unknown>) {
+function bodyFrom(
+  it: ChunkIterator,
+  first: IteratorResult<Uint8Array, unknown>,
+  opts: StreamOptions,
+) {
   let pending: IteratorResult<Uint8Array, unknown> | null = first;
   let cancelled = false;
+  let ended = false;
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
+  const end = () => {
+    clearTimeout(stallTimer);
+    if (!ended) {
+      ended = true;
+      opts.onEnd?.();
+    }
+  };
+  const stop = async () => {
+    try {
+      await it.return?.();
+    } catch (e) {
+      console.error(
+        `/data: stopping the query after the client left failed: ${(e as Error).message}`,
+      );
+    }
+  };
+  // Armed between the client's reads: a read (pull) disarms it.
+  const arm = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!opts.stallMs || cancelled) return;
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => {
+      cancelled = true;
+      console.error(`/data: the client read nothing for ${opts.stallMs} ms: cut off`);
+      controller.error(new Error("client stalled"));
+      stop().finally(end);
+    }, opts.stallMs);
+  };
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      arm(controller);
+    },
     async pull(controller) {
+      clearTimeout(stallTimer);
       try {
         // Skip empty chunks: enqueueing nothing would leave the read unanswered.
         while (true) {
@@ -39,8 +88,14 @@ function bodyFrom(it: ChunkIterator, first: IteratorResult<Uint8Array, unknown>)
           pending = null;
           // The client may have gone while we waited: the controller is closed then.
           if (cancelled) return;
-          if (r.done) return controller.close();
-          if (r.value.length) return controller.enqueue(r.value);
+          if (r.done) {
+            controller.close();
+            return end();
+          }
+          if (r.value.length) {
+            controller.enqueue(r.value);
+            return arm(controller);
+          }
         }
       } catch (e) {
         if (cancelled) return;
@@ -48,17 +103,14 @@ function bodyFrom(it: ChunkIterator, first: IteratorResult<Uint8Array, unknown>)
         // client sees a failed transfer rather than a short but valid answer.
         console.error(`/data: the stream failed mid-way: ${(e as Error).message}`);
         controller.error(e);
+        end();
       }
     },
     async cancel() {
       cancelled = true;
-      try {
-        await it.return?.();
-      } catch (e) {
-        console.error(
-          `/data: stopping the query after the client left failed: ${(e as Error).message}`,
-        );
-      }
+      clearTimeout(stallTimer);
+      await stop();
+      end();
     },
   }, { highWaterMark: 0 });
 }

@@ -5,34 +5,33 @@
  * Figures are reported as ratios to a floor measured in the same run: the
  * machines are noisy, ratios are what carry over.
  */
-import postgres from "postgres";
+import { PostgresDb } from "../db/postgres.ts";
 
 export const BENCH_DATABASE_URL = Deno.env.get("BENCH_DATABASE_URL") ??
   Deno.env.get("TEST_DATABASE_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 export const ROOT = new URL("../", import.meta.url).pathname;
 
+/** Runs statements one by one (CREATE DATABASE cannot share a script) on BENCH_DATABASE_URL. */
+async function admin(...statements: string[]): Promise<void> {
+  const db = new PostgresDb(BENCH_DATABASE_URL, { max: 1, maxStreams: 1 });
+  try {
+    for (const sql of statements) await db.exec(sql);
+  } finally {
+    await db.close();
+  }
+}
+
 /** Drops and creates database `name` next to BENCH_DATABASE_URL's; returns its URL. */
 export async function freshDatabase(name: string): Promise<string> {
-  const admin = postgres(BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `CREATE DATABASE ${name}`);
   const u = new URL(BENCH_DATABASE_URL);
   u.pathname = `/${name}`;
   return u.toString();
 }
 
 export async function dropDatabase(name: string): Promise<void> {
-  const admin = postgres(BENCH_DATABASE_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 export function freePort(): number {

@@ -5,21 +5,31 @@
  */
 import { benchApi } from "./api.ts";
 import { benchEtl } from "./etl.ts";
+import { benchDriver } from "./driver.ts";
+import { benchFingerprint } from "./fingerprint.ts";
 import { BENCH_DATABASE_URL } from "./lib.ts";
 import { describeUrl } from "../db/url.ts";
 
 const which = Deno.args[0] ?? "all";
 const log = (line: string) => console.log(line);
 log(`windbin benchmarks on ${describeUrl(BENCH_DATABASE_URL)} (${Deno.build.target})`);
-if (!["all", "api", "etl"].includes(which)) {
-  console.error("usage: deno task bench [api|etl]");
+if (!["all", "api", "etl", "driver", "fingerprint"].includes(which)) {
+  console.error("usage: deno task bench [api|etl|driver|fingerprint]");
   Deno.exit(2);
 }
 if (which === "api" || which === "all") {
   log("\n== Source API ==");
   await benchApi(log);
 }
+if (which === "fingerprint" || which === "all") {
+  log("\n== Source fingerprints ==");
+  await benchFingerprint(log);
+}
 if (which === "etl" || which === "all") {
   log("\n== ETL ==");
   await benchEtl(log);
+}
+if (which === "driver") {
+  log("\n== Database driver (pg): COPY throughput, connection loss ==");
+  await benchDriver(log);
 }

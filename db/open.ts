@@ -1,29 +1,23 @@
 /** Picks the adapter: a URL means real PostgreSQL, no URL means embedded PGlite under DATA_DIR. */
-import type { Db } from "./types.ts";
+import type { Db, SessionSettings } from "./types.ts";
 import { migrate, type MigrationSet } from "./migrate.ts";
 
-export interface OpenOptions {
+export interface OpenOptions extends SessionSettings {
   /** postgres:// URL; when absent, the embedded database `<dataDir>/<role>` is used. */
   url?: string;
   dataDir: string;
-  /** Session settings on every connection (real PostgreSQL; the runner sets them). */
-  lockTimeoutMs?: number;
-  statementTimeoutMs?: number;
-  idleInTransactionTimeoutMs?: number;
+  /** Connections for COPY TO streams (postgres; the API sizes it to its stream limit). */
+  maxStreams?: number;
 }
 
 export async function openDatabase(role: MigrationSet, opts: OpenOptions): Promise<Db> {
   // Adapters load on demand: a short-lived process (deno task etl) pays only for its own.
   if (opts.url) {
     const { PostgresDb } = await import("./postgres.ts");
-    return new PostgresDb(opts.url, {
-      lockTimeoutMs: opts.lockTimeoutMs,
-      statementTimeoutMs: opts.statementTimeoutMs,
-      idleInTransactionTimeoutMs: opts.idleInTransactionTimeoutMs,
-    });
+    return new PostgresDb(opts.url, opts);
   }
   const { PgliteDb } = await import("./pglite.ts");
-  return await PgliteDb.open(`${opts.dataDir.replace(/\/+$/, "")}/${role}`, role);
+  return await PgliteDb.open(`${opts.dataDir.replace(/\/+$/, "")}/${role}`, role, opts);
 }
 
 /** Opens the database and brings its schema up to date. */

@@ -6,13 +6,27 @@
  * and streams read a real cursor batch by batch inside a transaction.
  */
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import type { CopyFormat, Db, Row, Session, Tx } from "./types.ts";
+import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { type DirLock, lockDataDir } from "./dir_lock.ts";
 import { ChunkMerger } from "./chunks.ts";
 
 const FETCH_ROWS = 2000;
 /** As the postgres adapter's connection parameters: SQL that prints timestamps relies on it. */
 const SESSION = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'";
+
+/** The SET statements of the session settings (validated numbers only). */
+function settingsSql(s: SessionSettings = {}): string {
+  const out = [SESSION];
+  const set = (name: string, ms: number | undefined) => {
+    if (ms === undefined) return;
+    if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a whole number of ms`);
+    out.push(`SET ${name} = ${ms}`);
+  };
+  set("lock_timeout", s.lockTimeoutMs);
+  set("statement_timeout", s.statementTimeoutMs);
+  set("idle_in_transaction_session_timeout", s.idleInTransactionTimeoutMs);
+  return out.join("; ");
+}
 const encoder = new TextEncoder();
 
 type PgQueryable = Pick<Transaction, "query" | "exec">;
@@ -33,6 +47,7 @@ export class PgliteDb implements Db {
   readonly #pg: PGlite;
   readonly #lock: DirLock;
   #cursors = 0;
+  #sessions: Promise<void> = Promise.resolve();
 
   private constructor(pg: PGlite, lock: DirLock, dir: string) {
     this.#pg = pg;
@@ -41,13 +56,13 @@ export class PgliteDb implements Db {
   }
 
   /** Opens (creating if needed) the database in `dir`; `what` names it in errors. */
-  static async open(dir: string, what: string): Promise<PgliteDb> {
+  static async open(dir: string, what: string, settings?: SessionSettings): Promise<PgliteDb> {
     const parent = dir.replace(/\/[^/]*\/?$/, "") || ".";
     await Deno.mkdir(parent, { recursive: true });
     const lock = lockDataDir(dir, what);
     try {
       const pg = await PGlite.create(dir);
-      await pg.exec(SESSION);
+      await pg.exec(settingsSql(settings));
       return new PgliteDb(pg, lock, dir);
     } catch (e) {
       lock.release();
@@ -56,9 +71,9 @@ export class PgliteDb implements Db {
   }
 
   /** An in-memory database (tests), optionally started from a `template()` image. */
-  static async memory(template?: Blob): Promise<PgliteDb> {
+  static async memory(template?: Blob, settings?: SessionSettings): Promise<PgliteDb> {
     const pg = await PGlite.create(template ? { loadDataDir: template } : {});
-    await pg.exec(SESSION);
+    await pg.exec(settingsSql(settings));
     return new PgliteDb(pg, { release() {} }, "(in memory)");
   }
 
@@ -81,22 +96,32 @@ export class PgliteDb implements Db {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.#pg.transaction((t) => fn({ ...queryable(t), copyFrom: blobCopy(t) }));
+    return this.#pg.transaction((t) =>
+      fn({ ...queryable(t), copyFrom: (copySql, body) => copyFromBlob(t, copySql, body) })
+    );
   }
 
-  /** The single backend is shared: sessions take turns (their TEMP tables would collide). */
-  #sessions: Promise<unknown> = Promise.resolve();
-
-  session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-    const run = this.#sessions.then(() =>
-      fn({
+  async session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    // One backend for everything: sessions take turns; others' plain queries may interleave.
+    const turn = this.#sessions;
+    const { promise: done, resolve: release } = Promise.withResolvers<void>();
+    this.#sessions = turn.then(() => done);
+    await turn;
+    try {
+      const result = await fn({
         ...queryable(this.#pg),
-        copyFrom: blobCopy(this.#pg),
-        transaction: (body) => this.transaction(body),
-      })
-    );
-    this.#sessions = run.catch(() => {});
-    return run;
+        copyFrom: (copySql, body) => copyFromBlob(this.#pg, copySql, body),
+        transaction: (f) => this.transaction(f),
+      });
+      return result;
+    } finally {
+      try {
+        // As on PostgreSQL: the session's TEMP tables end with it.
+        await this.#pg.exec("DISCARD TEMP");
+      } finally {
+        release();
+      }
+    }
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
@@ -150,15 +175,17 @@ export class PgliteDb implements Db {
   }
 }
 
-/** COPY FROM STDIN through PGlite's in-process `/dev/blob` (its socket server crashes on STDIN). */
-function blobCopy(t: Pick<Transaction, "query">) {
-  return async (copySql: string, body: AsyncIterable<Uint8Array>) => {
-    const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
-    if (sql === copySql) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement`);
-    const parts: Uint8Array[] = [];
-    for await (const chunk of body) parts.push(chunk);
-    await t.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
-  };
+/** COPY FROM STDIN as PGlite's in-process `COPY ... FROM '/dev/blob'` (the body is gathered first). */
+async function copyFromBlob(
+  pg: Pick<Transaction, "query">,
+  copySql: string,
+  body: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const sql = copySql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'");
+  if (sql === copySql) throw new Error(`copyFrom needs a COPY ... FROM STDIN statement`);
+  const parts: Uint8Array[] = [];
+  for await (const chunk of body) parts.push(chunk);
+  await pg.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
 }
 
 function csvField(v: unknown): string {

@@ -1,366 +1,253 @@
 /**
- * Real PostgreSQL through postgres.js.
+ * Real PostgreSQL through node-postgres (`pg`) and `pg-copy-streams`.
  *
- * Two things postgres.js 3.4.9 gets wrong under Deno are handled here:
- * - It never sets TCP_NODELAY, so the statement after a COPY or inside a
- *   transaction stalls ~40 ms on Nagle's algorithm: we create the sockets.
- * - Its `COPY ... TO STDOUT` stream makes one Buffer per row (heap growth on
- *   long streams), and when the last rows and CopyDone arrive while it is
- *   paused by backpressure it leaves the socket paused for good: the next
- *   query on that connection never returns. Streams therefore run on clients
- *   of one connection each, whose socket carries a tap (copy_tap.ts) that
- *   reads the rows itself and does the flow control.
- * - An error that arrives after CopyDone of a `COPY ... FROM STDIN` is dropped:
- *   see copyCompletion below.
+ * Chosen over postgres.js 3.4.9, which crashes the process when a connection
+ * dies mid-write (README, "Database driver"). pg sets TCP_NODELAY itself,
+ * streams COPY both ways through its public API, and reports every failure
+ * as a rejected promise, provided no EventEmitter 'error' goes unheard:
+ * every client and both pools get a listener here, always (see `guard`).
+ *
+ * Two pools: one for queries, transactions and sessions, one for COPY TO
+ * streams, so clients that read slowly never hold the connections that
+ * queries need.
  */
-import type net from "node:net";
-import { Buffer } from "node:buffer";
-import type { Readable } from "node:stream";
-import postgres from "postgres";
-import type { CopyFormat, Db, Row, Session, Tx } from "./types.ts";
-import { ChunkMerger } from "./chunks.ts";
+import pg from "pg";
+import { from as copyFromStdin } from "pg-copy-streams";
+import { CopyOut } from "./copy_out.ts";
+import type { Writable } from "node:stream";
+import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { describeUrl } from "./url.ts";
-import { CopyTap } from "./copy_tap.ts";
-import { socketFactory, type Tls, tlsFromUrl } from "./socket.ts";
+import { sslConfig, tlsFromUrl } from "./tls.ts";
 
-type Sql = postgres.Sql;
-type TxSql = postgres.TransactionSql;
-
-export interface PostgresOptions {
-  /** Connections for ordinary queries. */
+export interface PostgresOptions extends SessionSettings {
+  /** Connections for queries, transactions and sessions. */
   max?: number;
-  /** Clients kept for streaming COPY TO (each one connection). */
+  /** Connections for COPY TO streams. */
   maxStreams?: number;
-  /**
-   * Stream COPY TO through postgres.js' own Readable, without our fixes (only to
-   * reproduce its lost-resume hang in a test).
-   */
-  unsafeNoCopyResume?: boolean;
-  /** Session settings of ordinary connections (0 or absent: the server's default). */
-  lockTimeoutMs?: number;
-  statementTimeoutMs?: number;
-  idleInTransactionTimeoutMs?: number;
 }
 
-function connect(
-  url: string,
-  tlsOpts: Tls,
-  max: number,
-  onSocket?: (s: net.Socket) => void,
-  settings: Record<string, string> = {},
-): Sql {
-  const options = {
-    max,
-    // TLS is negotiated by our socket factory (socket.ts), never by postgres.js.
-    ssl: false,
-    onnotice: () => {},
-    // UTC and ISO dates: SQL that prints timestamps (the API) relies on both.
-    connection: {
-      application_name: "windbin",
-      TimeZone: "UTC",
-      DateStyle: "ISO, YMD",
-      ...settings,
-    },
-    // Not in postgres.js' typings, but supported: it lets us set TCP_NODELAY.
-    socket: socketFactory(tlsOpts, onSocket),
-  };
-  return postgres(url, options as postgres.Options<Record<string, never>>);
-}
+/** `date` as postgres.js gave it (UTC midnight), not pg's local-time midnight. */
+const types = {
+  getTypeParser:
+    ((oid: number, format?: string) =>
+      oid === 1082 && format !== "binary"
+        ? (s: string) => new Date(s)
+        : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
 
-/** One-connection client used for one COPY TO at a time, with a tap on its socket. */
-class StreamClient {
-  socket: net.Socket | null = null;
-  /** The server process of the current connection (to cancel a COPY it is running). */
-  pid: number | null = null;
-  readonly tap = new CopyTap();
-  readonly sql: Sql;
-  constructor(url: string, tlsOpts: Tls) {
-    // A cancel request opens a short-lived socket too; keep the live connection's one.
-    this.sql = connect(url, tlsOpts, 1, (s) => {
-      if (!this.socket || this.socket.destroyed) {
-        this.socket = s;
-        this.pid = null;
-        this.tap.attach(s);
-      }
-    });
-  }
-
-  async backendPid(): Promise<number> {
-    if (this.pid === null) {
-      const [row] = await this.sql.unsafe("SELECT pg_backend_pid() AS pid");
-      this.pid = row.pid as number;
-    }
-    return this.pid;
+/** An 'error' event nobody listens to is thrown by Node's EventEmitter: always listen. */
+function guard(client: pg.PoolClient | pg.Client): void {
+  if (!(client as unknown as { windbinGuarded?: boolean }).windbinGuarded) {
+    (client as unknown as { windbinGuarded: boolean }).windbinGuarded = true;
+    // The query that was running (if any) is rejected with the same error;
+    // the pool drops the client on release(err) or when it is idle.
+    client.on("error", () => {});
   }
 }
 
-function wrapTx(tx: TxSql): Tx {
+function queryable(client: pg.PoolClient) {
   return {
-    query: <T extends object>(sql: string, params: readonly unknown[] = []) =>
-      tx.unsafe(sql, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<T[]>,
+    query: async <T extends object>(sql: string, params: readonly unknown[] = []) =>
+      (await client.query({ text: sql, values: params as unknown[] })).rows as T[],
     exec: async (sql: string) => {
-      await tx.unsafe(sql).simple();
+      await client.query(sql);
     },
-    copyFrom: async (copySql, body) => {
-      const query = tx.unsafe(copySql);
-      const completed = copyCompletion(query as unknown as CopyQuery);
-      const writable = await query.writable();
-      // The server can reject the data mid-stream: remember the first error, stop writing.
-      let failure: unknown = null;
-      completed.catch((e) => failure ??= e);
-      writable.on("error", (e) => failure ??= e);
-      const drained = () =>
-        new Promise<void>((resolve) => {
-          const done = () => {
-            writable.off("drain", done);
-            writable.off("close", done);
+    copyFrom: (copySql: string, body: AsyncIterable<Uint8Array>) => copyFrom(client, copySql, body),
+  };
+}
+
+async function copyFrom(
+  client: pg.PoolClient,
+  copySql: string,
+  body: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const sink: Writable = client.query(copyFromStdin(copySql));
+  const done = new Promise<void>((resolve, reject) => {
+    sink.once("finish", resolve);
+    sink.once("error", reject);
+  });
+  let failure: { e: unknown } | null = null;
+  done.catch((e) => failure ??= { e });
+  try {
+    for await (const chunk of body) {
+      if (failure) break;
+      if (!sink.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            sink.off("drain", go);
+            sink.off("close", go);
             resolve();
           };
-          writable.once("drain", done);
-          writable.once("close", done);
-          completed.then(done, done);
+          sink.once("drain", go);
+          sink.once("close", go);
         });
-      try {
-        for await (const chunk of body) {
-          if (failure || writable.destroyed) break;
-          if (!writable.write(chunk)) await drained();
-        }
-      } catch (e) {
-        // The source broke: abort the COPY (CopyFail) so nothing of it is kept.
-        writable.destroy(e instanceof Error ? e : new Error(String(e)));
-        await completed.catch(() => {});
-        throw e;
       }
-      if (!failure && !writable.destroyed) writable.end();
-      await completed;
-      if (failure) throw failure;
-    },
-  };
-}
-
-interface CopyQuery {
-  resolve: (x: unknown) => void;
-  reject: (e: unknown) => void;
-}
-
-/**
- * Settles when a COPY FROM STDIN query really ends: resolved at ReadyForQuery,
- * rejected with the server's error. postgres.js 3.4.9 resolves the query with
- * the writable first and drops an error that arrives after CopyDone (the
- * writable then never finishes), so we listen on the query's own
- * resolve/reject, which it calls again at the end.
- */
-function copyCompletion(query: CopyQuery): Promise<void> {
-  const { promise, resolve, reject } = Promise.withResolvers<void>();
-  const origResolve = query.resolve;
-  const origReject = query.reject;
-  let resolves = 0;
-  query.resolve = (x) => {
-    // First call hands out the writable (CopyInResponse); the second is ReadyForQuery.
-    if (++resolves === 2) resolve();
-    origResolve(x);
-  };
-  query.reject = (e) => {
-    reject(e);
-    origReject(e);
-  };
-  promise.catch(() => {});
-  return promise;
+    }
+  } catch (e) {
+    // The source broke: destroy() sends CopyFail, so nothing of this COPY is kept.
+    sink.destroy(e instanceof Error ? e : new Error(String(e)));
+    await done.catch(() => {});
+    throw e;
+  }
+  if (failure) throw (failure as { e: unknown }).e;
+  sink.end();
+  await done;
 }
 
 export class PostgresDb implements Db {
   readonly kind = "postgres" as const;
   readonly label: string;
-  readonly #url: string;
-  readonly #tls: Tls;
-  readonly #sql: Sql;
-  readonly #opts: PostgresOptions;
-  readonly #idle: StreamClient[] = [];
-  readonly #all = new Set<StreamClient>();
-  readonly #waiters: ((c: StreamClient) => void)[] = [];
+  readonly #pool: pg.Pool;
+  readonly #streams: pg.Pool;
+  readonly #tlsOptional: boolean;
 
   constructor(url: string, opts: PostgresOptions = {}) {
-    this.#opts = opts;
     this.label = describeUrl(url);
     const { url: plain, tls } = tlsFromUrl(url);
-    this.#url = plain;
-    this.#tls = tls;
-    const settings: Record<string, string> = {};
-    if (opts.lockTimeoutMs) settings.lock_timeout = `${opts.lockTimeoutMs}ms`;
-    if (opts.statementTimeoutMs) settings.statement_timeout = `${opts.statementTimeoutMs}ms`;
-    if (opts.idleInTransactionTimeoutMs) {
-      settings.idle_in_transaction_session_timeout = `${opts.idleInTransactionTimeoutMs}ms`;
+    this.#tlsOptional = tls.mode === "prefer" || tls.mode === "allow";
+    const config = (max: number): pg.PoolConfig => ({
+      connectionString: plain,
+      ssl: sslConfig(tls, new URL(plain).hostname),
+      max,
+      types,
+      application_name: new URL(plain).searchParams.get("application_name") ?? "windbin",
+      // UTC and ISO dates: SQL that prints timestamps (the API) relies on both.
+      options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
+      statement_timeout: opts.statementTimeoutMs,
+      lock_timeout: opts.lockTimeoutMs,
+      idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs,
+      idleTimeoutMillis: 30_000,
+    });
+    this.#pool = new pg.Pool(config(opts.max ?? 10));
+    this.#streams = new pg.Pool(config(opts.maxStreams ?? 10));
+    for (const pool of [this.#pool, this.#streams]) {
+      // An idle client lost its connection (server restart, terminated backend):
+      // the pool has dropped it already; the next checkout connects anew.
+      pool.on("error", () => {});
+      pool.on("connect", guard);
     }
-    this.#sql = connect(plain, tls, opts.max ?? 10, undefined, settings);
+  }
+
+  /** A client of `pool`; `sslmode=prefer|allow` fall back to plain TCP when the server has no TLS. */
+  async #connect(pool: pg.Pool): Promise<pg.PoolClient> {
+    try {
+      const c = await pool.connect();
+      guard(c);
+      return c;
+    } catch (e) {
+      const options = (pool as unknown as { options: pg.PoolConfig }).options;
+      if (!this.#tlsOptional || !options.ssl || !/does not support SSL/i.test(String(e))) throw e;
+      options.ssl = false;
+      return await this.#connect(pool);
+    }
+  }
+
+  /** Runs `fn` on one checked-out client; a client that failed is discarded, not pooled. */
+  async #with<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#connect(pool);
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (e) {
+      // A failed statement leaves a healthy connection; a lost one must not be reused.
+      if (isBroken(client)) broken = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    } finally {
+      client.release(broken ?? isBroken(client));
+    }
   }
 
   query<T extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.#sql.unsafe(sql, params as postgres.ParameterOrJSON<never>[]) as unknown as Promise<
-      T[]
-    >;
+    return this.#with(this.#pool, (c) => queryable(c).query<T>(sql, params));
   }
 
-  async exec(sql: string): Promise<void> {
-    await this.#sql.unsafe(sql).simple();
+  exec(sql: string): Promise<void> {
+    return this.#with(this.#pool, (c) => queryable(c).exec(sql));
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.#sql.begin((tx) => fn(wrapTx(tx))) as Promise<T>;
+    return this.#with(this.#pool, (c) => inTransaction(c, fn));
   }
 
   async session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
-    const reserved = await this.#sql.reserve();
+    const c = await this.#connect(this.#pool);
+    let result: T;
     try {
-      const conn = wrapTx(reserved as unknown as TxSql);
-      return await fn({
-        ...conn,
-        transaction: async <U>(body: (tx: Tx) => Promise<U>): Promise<U> => {
-          await conn.exec("BEGIN");
-          let out: U;
-          try {
-            out = await body(conn);
-          } catch (e) {
-            await conn.exec("ROLLBACK").catch(() => {});
-            throw e;
-          }
-          await conn.exec("COMMIT");
-          return out;
-        },
-      });
-    } finally {
-      reserved.release();
+      result = await fn({ ...queryable(c), transaction: (f) => inTransaction(c, f) });
+    } catch (e) {
+      // Reuse the connection only if it is clean again; otherwise drop it (and its TEMP tables).
+      const clean = !isBroken(c) &&
+        await c.query("ROLLBACK; DISCARD TEMP").then(() => true, () => false);
+      c.release(!clean);
+      throw e;
     }
+    try {
+      // What the session made TEMP must not outlive it on a pooled connection.
+      await c.query("DISCARD TEMP");
+    } catch (e) {
+      c.release(true);
+      throw e;
+    }
+    c.release();
+    return result;
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
     const opts = format === "csv" ? "(FORMAT csv, HEADER true)" : "(FORMAT text)";
-    const copy = `COPY (${select}) TO STDOUT ${opts}`;
-    const client = await this.#acquire();
+    const client = await this.#connect(this.#streams);
+    const copy = client.query(new CopyOut(`COPY (${select}) TO STDOUT ${opts}`));
+    let finished = false;
+    let failed = false;
     try {
-      if (this.#opts.unsafeNoCopyResume) yield* driverStream(client, copy);
-      else yield* tappedStream(client, copy, (pid) => this.#cancel(pid));
+      try {
+        for (let block = await copy.next(); block; block = await copy.next()) yield block;
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      await copy.ready.promise;
+      finished = true;
     } finally {
-      this.#release(client);
+      let discard = isBroken(client);
+      if (!finished && !failed) {
+        // Left early (a client went away): the server may still be computing.
+        // Cancel it, and drop the connection rather than read the rest.
+        discard = true;
+        copy.discard();
+        const pid = (client as unknown as { processID: number }).processID;
+        await this.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+      }
+      if (failed && !discard) await copy.ready.promise;
+      client.release(discard);
     }
   }
 
-  /** Stops whatever server process `pid` runs (one of our stream connections). */
-  async #cancel(pid: number): Promise<void> {
-    await this.#sql.unsafe("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
-  }
+  #closing: Promise<void> | null = null;
 
-  async close(): Promise<void> {
-    await Promise.all([
-      this.#sql.end({ timeout: 5 }),
-      ...[...this.#all].map(async (c) => {
-        // A socket left paused (the lost-resume hang, or a stream abandoned
-        // mid-COPY) never reads the answers end() waits for, nor the close
-        // that would cancel postgres.js' lifetime timer (which then keeps the
-        // process alive): read on, and after end() drop the socket for sure.
-        // A socket we destroyed (a stream left early) is closed already; over TLS
-        // postgres.js would not see that and wait out its timeout.
-        c.socket?.resume();
-        await c.sql.end({ timeout: c.socket?.destroyed ? 0 : 5 });
-        c.socket?.destroy();
-      }),
-    ]);
-  }
-
-  async #acquire(): Promise<StreamClient> {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#all.size < (this.#opts.maxStreams ?? 10)) {
-      const c = new StreamClient(this.#url, this.#tls);
-      this.#all.add(c);
-      return c;
-    }
-    return await new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #release(c: StreamClient) {
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter(c);
-    else this.#idle.push(c);
+  /** Ends both pools; a second call waits for the first (pg throws on a second end()). */
+  close(): Promise<void> {
+    this.#closing ??= Promise.all([this.#pool.end(), this.#streams.end()]).then(() => {});
+    return this.#closing;
   }
 }
 
-/**
- * COPY TO with the rows read by the tap (db/copy_tap.ts): blocks of ~64 KiB, no
- * object per row, flow control by the tap. postgres.js still runs the query and
- * reports its end (its stream ends at CopyDone) or its error.
- */
-async function* tappedStream(
-  client: StreamClient,
-  copy: string,
-  cancel: (pid: number) => Promise<void>,
-): AsyncGenerator<Uint8Array> {
-  const pid = await client.backendPid();
-  const tap = client.tap;
-  const copyNo = tap.begin();
-  const query = client.sql.unsafe(copy);
-  let readable: Readable;
+async function inTransaction<T>(c: pg.PoolClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  await c.query("BEGIN");
+  let result: T;
   try {
-    readable = await query.readable() as unknown as Readable;
+    result = await fn(queryable(c));
   } catch (e) {
-    // Failed before it began (bad SQL, no connection): nothing to wind down.
-    tap.end();
+    // The first error is what the caller sees; a failed ROLLBACK (connection
+    // gone) only marks the client broken, so the pool drops it.
+    await c.query("ROLLBACK").catch(() => {});
     throw e;
   }
-  let finished = false;
-  try {
-    // Nothing is pushed into it (the tap keeps the rows), and it is never read:
-    // reading it would make postgres.js resume the socket behind the tap's back.
-    readable.on("error", (e) => tap.fail(e, copyNo));
-    while (true) {
-      const block = await tap.next();
-      if (!block) break;
-      yield block;
-    }
-    finished = true;
-  } finally {
-    if (!finished && tap.running) {
-      // The consumer went away (a client disconnected). A query that postgres.js
-      // has resolved cannot be cancelled through it: drop the connection
-      // (postgres.js fails the stream; the client reconnects on its next use)
-      // and cancel the server process, which might otherwise compute on
-      // until its next write.
-      tap.discard();
-      client.socket?.destroy();
-      await Promise.all([cancel(pid), tap.settled().catch(() => {})]);
-    }
-    tap.end();
-  }
+  await c.query("COMMIT");
+  return result;
 }
 
-/**
- * COPY TO through postgres.js' own stream, as 3.4.9 gives it: one Buffer per
- * row, and the lost-resume hang. Kept only to reproduce that hang in a test.
- */
-async function* driverStream(client: StreamClient, copy: string): AsyncGenerator<Uint8Array> {
-  const query = client.sql.unsafe(copy);
-  const readable = await query.readable() as unknown as Readable;
-  const merger = new ChunkMerger();
-  let finished = false;
-  try {
-    for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
-      const out = merger.push(chunk as Uint8Array);
-      if (out) yield out;
-    }
-    finished = true;
-  } finally {
-    if (!finished) {
-      await query.cancel?.();
-      await drain(readable);
-    }
-  }
-  const rest = merger.flush();
-  if (rest) yield rest;
-}
-
-async function drain(readable: Readable): Promise<void> {
-  try {
-    for await (const _ of readable as AsyncIterable<Buffer>) { /* discard */ }
-  } catch {
-    // The cancel makes the COPY end with an error: expected.
-  }
+/** True when the client's connection can no longer be used (pg's own flag). */
+function isBroken(c: pg.PoolClient): boolean {
+  const internal = c as unknown as { _queryable?: boolean; _ending?: boolean };
+  return internal._queryable === false || internal._ending === true;
 }

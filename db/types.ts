@@ -1,7 +1,7 @@
 /**
  * The one small database interface the rest of windbin codes against.
  *
- * Two adapters implement it: `postgres.ts` (postgres.js, real PostgreSQL) and
+ * Two adapters implement it: `postgres.ts` (node-postgres, real PostgreSQL) and
  * `pglite.ts` (embedded PostgreSQL in WASM). The same SQL runs on both; what
  * differs is how bytes get in and out in bulk (COPY over the wire vs PGlite's
  * in-process `/dev/blob`), which is why bulk I/O is part of this interface.
@@ -26,15 +26,25 @@ export interface Tx extends Queryable {
 }
 
 /**
- * One pinned connection, for work that spans several statements outside one
- * transaction: a TEMP table loaded by an autocommit COPY and read by a later
- * short transaction on the same connection.
+ * Several statements on ONE connection, outside any transaction unless asked:
+ * a TEMP table made in it (say `staging`) survives between an autocommit
+ * `copyFrom` and a later short `transaction` of the same session.
  */
 export interface Session extends Queryable {
-  /** Bulk-loads a byte stream (see Tx.copyFrom), in autocommit. */
+  /** As `Tx.copyFrom`, in autocommit (the COPY is its own transaction). */
   copyFrom(copySql: string, body: AsyncIterable<Uint8Array>): Promise<void>;
-  /** One transaction on this session's connection. */
+  /** One transaction on the session's connection: committed when `fn` resolves. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/** Session settings applied on every connection of a Db (unset: the server's defaults). */
+export interface SessionSettings {
+  /** `lock_timeout`: a statement waiting longer for a lock fails (SQLSTATE 55P03). */
+  lockTimeoutMs?: number;
+  /** `statement_timeout`: a statement running longer is cancelled (SQLSTATE 57014). */
+  statementTimeoutMs?: number;
+  /** `idle_in_transaction_session_timeout`: a transaction left idle longer is ended by the server. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export type CopyFormat =
@@ -51,9 +61,11 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Runs `fn` on one pinned connection (released afterwards). TEMP tables it
-   * makes are the caller's to drop. On PGlite (one backend) sessions run one
-   * at a time; plain queries of others may still run between its statements.
+   * Runs `fn` on one pinned connection (see Session), then gives it back: to
+   * the pool after `DISCARD TEMP` (so the adapter drops every TEMP table the
+   * session made; callers need not), or closed when it broke. On PGlite (one
+   * backend) sessions exclude each other, but plain `query`/`exec` calls of
+   * others may run between a session's statements.
    */
   session<T>(fn: (s: Session) => Promise<T>): Promise<T>;
   /**

@@ -7,7 +7,7 @@
  * nothing. Busy is answered at once: locks are taken with NOWAIT.
  */
 import type { Db } from "../db/types.ts";
-import { isLockNotAvailable } from "../db/errors.ts";
+import { isConnectionError, isLockNotAvailable } from "../db/errors.ts";
 import { readSqlFiles } from "../sql/load.ts";
 
 const SQL = await readSqlFiles({
@@ -58,6 +58,18 @@ interface PartitionRow {
 }
 
 export async function claimPartition(db: Db, req: ClaimRequest): Promise<Claim> {
+  try {
+    return await claimOnce(db, req);
+  } catch (e) {
+    // A pooled connection the server dropped meanwhile (a restart, a killed
+    // backend) fails its first statement: the claim is tried once more on a
+    // fresh one. Nothing of the first try was committed.
+    if (!isConnectionError(e)) throw e;
+    return await claimOnce(db, req);
+  }
+}
+
+async function claimOnce(db: Db, req: ClaimRequest): Promise<Claim> {
   try {
     return await db.transaction(async (tx): Promise<Claim> => {
       const [row] = await tx.query<PartitionRow>(SQL.lock, [req.job, req.day]);

@@ -105,8 +105,11 @@ export function parseCliArgs(args: string[]): CliArgs | null {
   if (values.help) return null;
   for (const k of ["date", "from", "to"] as const) {
     const v = values[k];
-    if (v !== undefined && !isDay(v)) {
-      throw new UsageError(`--${k} must be a real date written YYYY-MM-DD (got "${v}")`);
+    // PostgreSQL has no year 0, and a day's end must still be a date.
+    if (v !== undefined && (!isDay(v) || v < "0001-01-01" || v > "9999-12-30")) {
+      throw new UsageError(
+        `--${k} must be a real date written YYYY-MM-DD, from 0001-01-01 to 9999-12-30 (got "${v}")`,
+      );
     }
   }
   const select: Selection = {

@@ -1,27 +1,30 @@
 /**
- * The source fingerprint query, shared by the source API (over its readings)
- * and the runner (over staging), so both compute exactly the same thing.
+ * The source fingerprint SQL (sql/fingerprint.sql), for any table with a
+ * `timestamp timestamptz` column and float8 variables: the API runs it over
+ * `data`, the runner over its staging table, so both compute the very same
+ * checksums. Parameters: `$1` first day, `$2` last day (YYYY-MM-DD, inclusive).
+ * Columns: `day` (text YYYY-MM-DD), `readings` (int), `checksum` (text, hex).
  */
-import { readSql } from "./load.ts";
+const TEMPLATE = Deno.readTextFileSync(new URL("./fingerprint.sql", import.meta.url))
+  .split("\n").filter((l) => !/^\s*--/.test(l)).join("\n").trim();
 
-const TEMPLATE = await readSql("shared/fingerprint.sql");
-const NAME = /^[a-z_][a-z0-9_]*$/;
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** One day's fingerprint. */
-export interface Fingerprint {
+export interface FingerprintRow {
   day: string;
   readings: number;
   checksum: string;
 }
 
-/**
- * The query over `table` for `variables` (whitelisted identifiers only);
- * parameters: $1 first day, $2 last day (inclusive).
- */
 export function fingerprintSql(table: string, variables: readonly string[]): string {
-  for (const n of [table, ...variables]) {
-    if (!NAME.test(n)) throw new Error(`not a plain SQL name: ${JSON.stringify(n)}`);
+  for (const name of [table, ...variables]) {
+    if (!IDENT.test(name)) {
+      throw new Error(
+        `fingerprintSql: ${JSON.stringify(name)} is not a plain lower-case identifier`,
+      );
+    }
   }
-  const values = variables.map((v) => `|| ',' || coalesce(${v}::text, '\\N')`).join(" ");
-  return TEMPLATE.replaceAll("{{table}}", table).replaceAll("{{values}}", values);
+  if (variables.length === 0) throw new Error("fingerprintSql: name at least one variable");
+  const values = variables.map((v) => ` || ',' || coalesce(${v}::text, '\\N')`).join("");
+  return TEMPLATE.replace("{{table}}", table).replace("{{values}}", values);
 }

@@ -13,6 +13,8 @@ Deno.test("config: defaults fit the embedded demo", () => {
   assert.equal(c.etlCron, "0 1 * * *");
   assert.equal(c.sourceDatabaseUrl, undefined);
   assert.equal(c.etlAttempts, 4);
+  assert.equal(c.apiStreams, 10);
+  assert.equal(c.streamStallSeconds, 30);
   assert.equal(c.seedDemo, false);
   assert.equal(loadConfig(env({ SEED_DEMO: "true" })).seedDemo, true);
 });
@@ -29,7 +31,9 @@ Deno.test("config: every invalid value names its variable, and no secret is echo
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: "eighty" }, /^PORT must be a whole number from 1 to 65535/],
     [{ PORT: "70000" }, /^PORT must be/],
-    [{ RUNNER_PORT: "0" }, /^RUNNER_PORT must be/],
+    [{ RUNNER_PORT: "-1" }, /^RUNNER_PORT must be/],
+    [{ API_STREAMS: "0" }, /^API_STREAMS must be/],
+    [{ STREAM_STALL_SECONDS: "soon" }, /^STREAM_STALL_SECONDS must be/],
     [{ MAX_RANGE_DAYS: "-1" }, /^MAX_RANGE_DAYS must be/],
     [{ ETL_ATTEMPTS: "0" }, /^ETL_ATTEMPTS must be/],
     [{ ETL_TIMEOUT_MS: "10" }, /^ETL_TIMEOUT_MS must be/],

@@ -67,8 +67,10 @@ Deno.test({
     const db = new PostgresDb(TEST_DATABASE_URL!, { maxStreams: 1 });
     const marker = `windbin_slow_${crypto.randomUUID().slice(0, 8)}`;
     try {
-      // A first block at once, then a tail the server takes 5 s to compute.
-      const slow = `SELECT repeat('x', 200000) UNION ALL SELECT pg_sleep(5)::text || '${marker}'`;
+      // Blocks at once (200 KB of whole rows: the server flushes its send buffer as
+      // it fills), then a tail the server takes 5 s to compute.
+      const slow = `SELECT repeat('x', 1000) FROM generate_series(1, 200)
+        UNION ALL SELECT pg_sleep(5)::text || '${marker}'`;
       const t0 = performance.now();
       for await (const _ of db.copyOut(slow, "lines")) break;
       const ms = performance.now() - t0;

@@ -1,11 +1,10 @@
 /**
- * TLS to PostgreSQL, negotiated by our socket factory (db/socket.ts) so that
- * the COPY tap still reads plain protocol bytes. Runs when the test server
- * offers TLS; reported as ignored otherwise.
+ * TLS to PostgreSQL, given to pg from the URL (db/tls.ts), streams included.
+ * Runs when the test server offers TLS; reported as ignored otherwise.
  */
 import assert from "node:assert/strict";
 import { PostgresDb } from "../db/postgres.ts";
-import { tlsFromUrl } from "../db/socket.ts";
+import { tlsFromUrl } from "../db/tls.ts";
 import { freshDb, TEST_DATABASE_URL } from "./helpers/databases.ts";
 
 function withSslMode(url: string, mode: string): string {
@@ -32,7 +31,7 @@ if (TEST_DATABASE_URL && !tlsAvailable) {
   console.warn("The test PostgreSQL does not offer TLS: the [postgres+tls] tests are ignored.");
 }
 
-Deno.test("sslmode is read from the URL and taken out of what postgres.js sees", () => {
+Deno.test("sslmode is read from the URL and taken out of what the driver sees", () => {
   const { url, tls } = tlsFromUrl(
     "postgres://u:pw@db.example:5432/x?sslmode=require&application_name=a",
   );

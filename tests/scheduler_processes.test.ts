@@ -5,7 +5,7 @@
  * Deno.cron tick fires.
  */
 import assert from "node:assert/strict";
-import postgres from "postgres";
+import pg from "pg";
 import { migratedDb, TEST_DATABASE_URL } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 import { seed } from "../api/seed.ts";
@@ -108,15 +108,14 @@ Deno.test({
 
 /** Holds a lock that makes a run's final transaction wait at its DELETE. */
 async function blockFinalTransactions(url: string) {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const reserved = await sql.reserve();
-  await reserved.unsafe("BEGIN");
-  await reserved.unsafe("LOCK TABLE data IN SHARE MODE");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query("BEGIN");
+  await client.query("LOCK TABLE data IN SHARE MODE");
   return {
     async release() {
-      await reserved.unsafe("COMMIT").catch(() => {});
-      reserved.release();
-      await sql.end({ timeout: 2 });
+      await client.query("COMMIT").catch(() => {});
+      await client.end();
     },
   };
 }

@@ -3,7 +3,6 @@
  * PostgreSQL database (created from TEST_DATABASE_URL, dropped afterwards)
  * when that variable is set. No mocks.
  */
-import postgres from "postgres";
 import type { Db } from "../../db/types.ts";
 import { PostgresDb } from "../../db/postgres.ts";
 import { PgliteDb } from "../../db/pglite.ts";
@@ -29,6 +28,16 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
+/** One statement on a short-lived connection (CREATE/DROP DATABASE). */
+async function admin(url: string, sql: string): Promise<void> {
+  const db = new PostgresDb(url, { max: 1, maxStreams: 1 });
+  try {
+    await db.exec(sql);
+  } finally {
+    await db.close();
+  }
+}
+
 /** A fresh empty database on the backend. */
 export async function freshDb(backend: BackendName): Promise<TestDb> {
   if (backend === "pglite") {
@@ -38,12 +47,7 @@ export async function freshDb(backend: BackendName): Promise<TestDb> {
   }
   if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
   const name = `windbin_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await admin(TEST_DATABASE_URL, `CREATE DATABASE ${name}`);
   const u = new URL(TEST_DATABASE_URL);
   u.pathname = `/${name}`;
   const url = u.toString();
@@ -53,12 +57,7 @@ export async function freshDb(backend: BackendName): Promise<TestDb> {
     url,
     async close() {
       await db.close();
-      const admin = postgres(TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
+      await admin(TEST_DATABASE_URL!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

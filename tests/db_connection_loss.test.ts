@@ -1,0 +1,71 @@
+/**
+ * Issue 6: losing a connection never kills the process. In every phase
+ * (query, transaction, COPY FROM, COPY TO, session, idle pooled connection)
+ * the server kills our session (pg_terminate_backend) or restarts (fast and
+ * immediate) on a PRIVATE cluster; the operation in flight must end as a
+ * rejected promise classified by isConnectionError (never an uncaught
+ * exception: Deno's test runner fails the module on one), and the same Db
+ * must answer queries afterwards.
+ *
+ * postgres.js 3.4.9 died here with "Cannot read properties of null (reading
+ * 'write')" (bench/driver_crash.ts shows it); this is the test of the switch.
+ */
+import assert from "node:assert/strict";
+import { PostgresDb } from "../db/postgres.ts";
+import { isConnectionError } from "../db/errors.ts";
+import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { FAULTS, PHASES, scenario } from "./helpers/faults.ts";
+
+const canRun = (await Deno.permissions.query({ name: "run", command: "runuser" })).state ===
+  "granted";
+
+Deno.test({
+  name: "[postgres] connection loss in every phase is a rejected promise, and the Db recovers",
+  ignore: !canRun,
+  async fn(t) {
+    const cluster = await startPrivateCluster();
+    const db = new PostgresDb(cluster.url, { max: 4, maxStreams: 2 });
+    try {
+      for (const fault of FAULTS) {
+        for (const phase of PHASES) {
+          await t.step(`${phase} / ${fault}`, async () => {
+            const o = await scenario(db, cluster, phase, fault);
+            if (phase === "idle") {
+              assert.equal(o.op, "ok");
+            } else {
+              assert.notEqual(o.op, "ok", `${phase} survived a ${fault} it could not survive`);
+              assert.ok(isConnectionError(o.error), `not a connection error: ${o.op}`);
+            }
+            assert.ok(o.recovered, `the Db did not answer after ${fault} in ${phase}`);
+          });
+        }
+      }
+    } finally {
+      await db.close();
+      await cluster.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "[postgres] a server that is down is a rejected connection error, not a crash",
+  ignore: !canRun,
+  async fn() {
+    const cluster = await startPrivateCluster();
+    const db = new PostgresDb(cluster.url, { max: 2, maxStreams: 1 });
+    try {
+      await db.query("SELECT 1");
+      await cluster.stop();
+      const e = await db.query("SELECT 1").then(() => null, (e) => e);
+      assert.ok(e, "a query against a stopped server succeeded");
+      assert.ok(isConnectionError(e), `not a connection error: ${e}`);
+      const e2 = await (async () => {
+        for await (const _ of db.copyOut("SELECT 1", "lines")) { /* nothing */ }
+      })().then(() => null, (e) => e);
+      assert.ok(isConnectionError(e2), `copyOut: not a connection error: ${e2}`);
+    } finally {
+      await db.close();
+      await cluster.stop();
+    }
+  },
+});
