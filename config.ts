@@ -41,6 +41,8 @@ export interface Config {
   etlTimeoutMs: number;
   /** How long a claim on a partition lives without a heartbeat. */
   leaseSeconds: number;
+  /** Seed the demo data into an empty real source database too (the embedded one always is). */
+  seedDemo: boolean;
   /** Largest accepted drop in a day's readings against its last success, 0..1. */
   maxShrink: number;
   /** Automatic attempts of a failing partition before it waits for a person. */
@@ -79,6 +81,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
+    seedDemo: bool(get, "SEED_DEMO", false),
     maxShrink: int(get, "ETL_MAX_SHRINK", 10, 0, 100) / 100,
     maxAttempts: int(get, "MAX_ATTEMPTS", 5, 1, 1000),
     retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
@@ -95,6 +98,14 @@ function int(get: EnvGet, name: string, dflt: number, min: number, max: number):
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return n;
+}
+
+function bool(get: EnvGet, name: string, dflt: boolean): boolean {
+  const raw = get(name)?.trim().toLowerCase();
+  if (raw === undefined) return dflt;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${get(name)}")`);
 }
 
 function url(get: EnvGet, name: string, dflt: string, protocols: string[]): string {

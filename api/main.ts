@@ -3,7 +3,8 @@
  *
  * Embedded default (no SOURCE_DATABASE_URL): the token is generated once into
  * DATA_DIR/api-token unless API_TOKEN is set, and an empty database gets the
- * default demo data. Against a real database API_TOKEN is required.
+ * default demo data. Against a real database API_TOKEN is required, and an empty
+ * database gets the demo data only with SEED_DEMO=true (docker-compose.yml).
  */
 import { ConfigError, loadConfig } from "../config.ts";
 import { openMigrated } from "../db/open.ts";
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       token = demo.token;
       tokenNote = `${demo.created ? "generated a token into" : "token from"} ${demo.path}`;
     }
-    if (!cfg.sourceDatabaseUrl) await seedIfEmpty(db);
+    if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedIfEmpty(db);
 
     const app = createApp({
       db,
@@ -80,7 +81,7 @@ async function seedIfEmpty(db: Db): Promise<void> {
   if (!row.empty) return;
   const { from, days, everySeconds } = DEMO_SEED;
   console.log(
-    `The embedded source database is empty: seeding ${days} days of demo data from ${from} ` +
+    `The source database is empty: seeding ${days} days of demo data from ${from} ` +
       `(every ${everySeconds} s)...`,
   );
   const t0 = performance.now();

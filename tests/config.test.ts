@@ -15,6 +15,8 @@ Deno.test("config: defaults fit the embedded demo", () => {
   assert.equal(c.etlAttempts, 4);
   assert.equal(c.apiStreams, 10);
   assert.equal(c.streamStallSeconds, 30);
+  assert.equal(c.seedDemo, false);
+  assert.equal(loadConfig(env({ SEED_DEMO: "true" })).seedDemo, true);
 });
 
 Deno.test("config: SOURCE_API_URL follows PORT unless set", () => {
@@ -37,6 +39,7 @@ Deno.test("config: every invalid value names its variable, and no secret is echo
     [{ ETL_TIMEOUT_MS: "10" }, /^ETL_TIMEOUT_MS must be/],
     [{ ETL_LEASE_SECONDS: "1" }, /^ETL_LEASE_SECONDS must be/],
     [{ PARTITION_START: "2024-02-30" }, /^PARTITION_START must be a date/],
+    [{ SEED_DEMO: "maybe" }, /^SEED_DEMO must be true or false/],
     [{ ETL_CRON: "daily" }, /^ETL_CRON must be a 5-field cron expression/],
     [{ SOURCE_API_URL: "ftp://x" }, /^SOURCE_API_URL must start with http:\/\/ or https:\/\//],
     [
