@@ -11,7 +11,7 @@ import { openMigrated } from "./db/open.ts";
 import type { Db } from "./db/types.ts";
 import { createApp } from "./api/app.ts";
 import { describeFatal } from "./api/fatal.ts";
-import { seed } from "./api/seed.ts";
+import { seedUnlessComplete } from "./api/seed.ts";
 import { demoToken } from "./token_file.ts";
 import { openRunner } from "./jobs/open_runner.ts";
 import { startService } from "./jobs/service.ts";
@@ -73,15 +73,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
-/** Seeds the demo days unless every one of them is complete (a start killed mid-seed resumes). */
 async function seedDemo(db: Db, from: string, days: number) {
-  const [{ n }] = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM data WHERE timestamp >= $1::date AND timestamp < $1::date + $2::int`,
-    [from, days],
-  );
-  if (n === days * 86_400 / EVERY_SECONDS) return;
-  console.log(`seeding ${days} days of demo data from ${from} (every ${EVERY_SECONDS} s)...`);
-  await seed(db, { from, days, everySeconds: EVERY_SECONDS });
+  const rows = await seedUnlessComplete(db, { from, days, everySeconds: EVERY_SECONDS });
+  if (rows) {
+    console.log(`seeded ${days} demo days from ${from} (every ${EVERY_SECONDS} s): ${rows} rows`);
+  }
 }
 
 function untilSignal(): Promise<string> {

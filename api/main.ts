@@ -11,7 +11,7 @@ import { openMigrated } from "../db/open.ts";
 import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
-import { seed } from "./seed.ts";
+import { seedUnlessComplete } from "./seed.ts";
 import { demoToken } from "../token_file.ts";
 
 /** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       token = demo.token;
       tokenNote = `${demo.created ? "generated a token into" : "token from"} ${demo.path}`;
     }
-    if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedIfEmpty(db);
+    if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedDemo(db);
 
     const app = createApp({
       db,
@@ -74,19 +74,15 @@ async function main(): Promise<void> {
   }
 }
 
-async function seedIfEmpty(db: Db): Promise<void> {
-  const [row] = await db.query<{ empty: boolean }>(
-    "SELECT NOT EXISTS (SELECT 1 FROM data) AS empty",
-  );
-  if (!row.empty) return;
+async function seedDemo(db: Db): Promise<void> {
   const { from, days, everySeconds } = DEMO_SEED;
-  console.log(
-    `The source database is empty: seeding ${days} days of demo data from ${from} ` +
-      `(every ${everySeconds} s)...`,
-  );
   const t0 = performance.now();
-  const { rows } = await seed(db, DEMO_SEED);
-  console.log(`  ${rows} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const rows = await seedUnlessComplete(db, DEMO_SEED);
+  if (!rows) return;
+  console.log(
+    `seeded the demo data (${days} days from ${from}, every ${everySeconds} s): ${rows} rows in ` +
+      `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 function untilSignal(): Promise<Deno.Signal> {

@@ -42,6 +42,25 @@ export async function seed(db: Db, opts: SeedOptions): Promise<{ rows: number }>
   return { rows };
 }
 
+/**
+ * Seeds a demo range unless it is complete already. A seed runs a day at a
+ * time, so a process killed mid-seed leaves some days: the next start
+ * finishes them (the seed is idempotent). A database holding other data and
+ * none of the range is left alone. Returns the rows written (0: nothing to do).
+ */
+export async function seedUnlessComplete(db: Db, opts: SeedOptions): Promise<number> {
+  checkSeedOptions(opts);
+  const [c] = await db.query<{ inside: number; outside: boolean }>(
+    `SELECT count(*) FILTER (WHERE timestamp >= $1::date AND timestamp < $1::date + $2::int)::int AS inside,
+            bool_or(timestamp < $1::date OR timestamp >= $1::date + $2::int) AS outside
+     FROM data`,
+    [opts.from, opts.days],
+  );
+  const expected = opts.days * Math.ceil(86_400 / opts.everySeconds);
+  if (c.inside === expected || (c.inside === 0 && c.outside)) return 0;
+  return (await seed(db, opts)).rows;
+}
+
 /** Throws a RangeError that says which option is wrong and what is allowed. */
 export function checkSeedOptions(opts: SeedOptions): void {
   if (!isDay(opts.from) || opts.from < "1970-01-01" || opts.from > "9999-01-01") {

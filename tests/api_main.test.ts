@@ -52,7 +52,10 @@ Deno.test("serve on the embedded default: token file, demo data, clean stop", as
       if (done) throw new Error(`serve ended early: ${stdout}\n${await stderr}`);
       stdout += value;
     }
-    assert.match(stdout, /seeding 10 days of demo data from 2024-01-01/);
+    assert.match(
+      stdout,
+      /seeded the demo data \(10 days from 2024-01-01, every 60 s\): 14400 rows/,
+    );
     assert.match(stdout, /14400 rows/);
     assert.match(stdout, new RegExp(`http://localhost:${port}`));
     const token = (await Deno.readTextFile(`${dataDir}/api-token`)).trim();

@@ -1,6 +1,6 @@
 /** Demo data: counts, idempotence, plausible values, the power curve's shape. */
 import assert from "node:assert/strict";
-import { seed } from "../api/seed.ts";
+import { seed, seedUnlessComplete } from "../api/seed.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 
 testBackends("seed writes realistic, deterministic demo data", async (t, backend) => {
@@ -121,3 +121,25 @@ testBackends("seeding one day at 1 second is fast and set-based", async (_t, bac
     await close();
   }
 });
+
+testBackends(
+  "seed: a demo cut off mid-way is completed at the next start, and only then",
+  async (_t, backend) => {
+    const t = await migratedDb(backend, "source");
+    try {
+      const demo = { from: "2024-01-01", days: 10, everySeconds: 60 };
+      // A start killed after 3 of its 10 days.
+      await seed(t.db, { ...demo, days: 3 });
+      assert.equal(await seedUnlessComplete(t.db, demo), 14_400);
+      const [{ n }] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
+      assert.equal(n, 14_400);
+      assert.equal(await seedUnlessComplete(t.db, demo), 0, "complete: nothing to do");
+      // A database with other data and none of the demo range is left alone.
+      await t.db.exec("DELETE FROM data WHERE timestamp < '2024-01-11'");
+      await seed(t.db, { from: "2025-06-01", days: 1, everySeconds: 3600 });
+      assert.equal(await seedUnlessComplete(t.db, demo), 0);
+    } finally {
+      await t.close();
+    }
+  },
+);

@@ -65,7 +65,7 @@ Deno.test({
         assert.equal(JSON.parse(line).planned, 0, "nothing left to run after a restart");
         assert.ok((await states()).every((p) => p.state === "succeeded"));
         assert.ok(
-          !second.lines.some((l) => l.startsWith("seeding")),
+          !second.lines.some((l) => l.startsWith("seeded")),
           "the demo is not seeded twice",
         );
       } finally {
