@@ -6,6 +6,7 @@
  * PARTITION_START defaults to the first of them, so the partitions fill in
  * at once. Ctrl-C stops it cleanly; a second start finds them still done.
  */
+import { Hono } from "hono";
 import { loadConfig } from "./config.ts";
 import { openMigrated } from "./db/open.ts";
 import type { Db } from "./db/types.ts";
@@ -38,8 +39,6 @@ async function main(): Promise<number> {
   try {
     const token = cfg.apiToken ?? (await demoToken(cfg.dataDir)).token;
     await seedDemo(source, first, demoDays);
-    const app = createApp({ db: source, token, maxRangeDays: cfg.maxRangeDays });
-    api = Deno.serve({ port: cfg.port, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
     const ctx = await openRunner("start", { ...cfg, apiToken: token });
     try {
       const service = startService(ctx, {
@@ -49,6 +48,11 @@ async function main(): Promise<number> {
         token,
         log,
       });
+      // The source API's request latency goes to the same /metrics as the runner's.
+      const app = new Hono();
+      app.use(service.metrics.middleware());
+      app.route("/", createApp({ db: source, token, maxRangeDays: cfg.maxRangeDays }));
+      api = Deno.serve({ port: cfg.port, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
       console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
       console.log(
         `  status page: ${service.url ?? "(not started, see above)"}   log in with the token`,

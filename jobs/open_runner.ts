@@ -26,12 +26,17 @@ export const RUNNER_DB_SETTINGS = {
 export async function openRunner(
   command: string,
   cfg: Config = loadConfig(),
+  opts: { tokenOptional?: boolean } = {},
 ): Promise<RunnerContext & { cfg: Config }> {
   const jobs = await resolveJobs(DECLARED_JOBS, {
     partitionStart: cfg.partitionStart,
     cron: cfg.etlCron,
   });
-  const token = await resolveApiToken(cfg);
+  // `status` reads the target only; without a token it just cannot ask the source.
+  const token = await resolveApiToken(cfg).catch((e) => {
+    if (opts.tokenOptional && e instanceof ConfigError) return "";
+    throw e;
+  });
   const db = await openMigrated("target", {
     url: cfg.targetDatabaseUrl,
     dataDir: cfg.dataDir,
