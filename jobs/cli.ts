@@ -208,7 +208,7 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
   const sel = args.select;
   const wantsStale = !sel.force && (sel.stale || !(sel.missing || sel.failed));
   const fingerprints = wantsStale ? await sourceFingerprints(ctx, jobs, from, to, io) : undefined;
-  const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints, now }, ctx.jobs);
+  const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints, now });
   const plan = makePlan(views, { jobs, select: args.select });
   if (args.dryRun) return printPlan(plan, io);
   for (const s of plan.skipped) io.err(`${s.job} ${s.day} skipped: ${s.why}`);

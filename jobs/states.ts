@@ -111,7 +111,6 @@ export interface StateQuery {
 export async function partitionStates(
   db: Pick<Db, "query">,
   q: StateQuery,
-  allJobs: readonly Job[] = q.jobs,
 ): Promise<PartitionView[]> {
   const names = new Set(q.jobs.map((j) => j.name));
   for (const j of q.jobs) for (const u of j.upstream) names.add(u);
@@ -121,7 +120,7 @@ export async function partitionStates(
   for (const job of q.jobs) {
     const from = q.from > job.firstDay ? q.from : job.firstDay;
     for (const day of daysBetween(from, q.to)) {
-      out.push(derive(job, day, byKey, allJobs, q.fingerprints?.get(job.name)?.get(day), q));
+      out.push(derive(job, day, byKey, q.fingerprints?.get(job.name)?.get(day), q));
     }
   }
   return out;
@@ -131,7 +130,6 @@ function derive(
   job: Job,
   day: string,
   byKey: Map<string, Row>,
-  allJobs: readonly Job[],
   fp: SourceFingerprint | undefined,
   q: StateQuery,
 ): PartitionView {
@@ -194,7 +192,7 @@ function derive(
     return view;
   }
   view.state = r.status;
-  const stale = staleness(job, r, byKey, allJobs, fp, q);
+  const stale = staleness(job, r, byKey, fp, q);
   if (stale) Object.assign(view, { state: "stale", staleReason: stale.reason, reason: stale.text });
   return view;
 }
@@ -203,7 +201,6 @@ function staleness(
   job: Job,
   r: Row,
   byKey: Map<string, Row>,
-  _allJobs: readonly Job[],
   fp: SourceFingerprint | undefined,
   q: StateQuery,
 ): { reason: StaleReason; text: string } | null {

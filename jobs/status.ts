@@ -47,7 +47,6 @@ export async function statusReport(
   db: Pick<Db, "query">,
   q: {
     jobs: readonly Job[];
-    allJobs: readonly Job[];
     from: string;
     to: string;
     fingerprints?: ReadonlyMap<string, ReadonlyMap<string, SourceFingerprint>>;
@@ -55,7 +54,7 @@ export async function statusReport(
     notes?: string[];
   },
 ): Promise<StatusReport> {
-  const views = await partitionStates(db, q, q.allJobs);
+  const views = await partitionStates(db, q);
   const jobs = q.jobs.map((job): JobStatus => {
     const partitions = views.filter((v) => v.job === job.name);
     const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<PartitionState, number>;

@@ -61,7 +61,6 @@ async function main(): Promise<number> {
         undefined);
     const report = await statusReport(ctx.db, {
       jobs,
-      allJobs: ctx.jobs,
       from,
       to,
       fingerprints,

@@ -56,7 +56,6 @@ export function runnerStatusSource({ ctx, scheduler, onRun }: StatusSourceDeps):
       return await partitionStates(
         ctx.db,
         { jobs, from, to, fingerprints: await fingerprints(from, to), now: ctx.now() },
-        ctx.jobs,
       );
     },
 

@@ -132,7 +132,7 @@ testBackends(
             jobs: [b.daily],
             from: FROM,
             to: "2024-01-03",
-          }, b.jobs);
+          });
           assert.deepEqual(views.map((v) => [v.day, v.state, v.staleReason]), [
             ["2024-01-01", "succeeded", null],
             ["2024-01-02", "stale", "upstream"],
@@ -156,7 +156,7 @@ testBackends(
             jobs: [b.daily],
             from: FROM,
             to: "2024-01-03",
-          }, b.jobs);
+          });
           assert.ok(views.every((v) => v.state === "succeeded"));
         },
       );
@@ -184,7 +184,7 @@ testBackends(
         },
       };
       const jobs = b.jobs.map((j) => j.name === "etl" ? v2 : j);
-      const views = await partitionStates(b.db, { jobs: [v2], from: FROM, to: "2024-01-05" }, jobs);
+      const views = await partitionStates(b.db, { jobs: [v2], from: FROM, to: "2024-01-05" });
       assert.deepEqual(views.map((v) => v.state), ["stale", "stale", "stale", "stale", "missing"]);
       assert.match(views[0].reason!, /^sql: built with v1 .* current is aggregate_10min\.v2\.sql/);
       const before = b.api.requests.length;
