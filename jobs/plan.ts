@@ -70,7 +70,6 @@ export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Pl
   const items: PlanItem[] = [];
   const skipped: Skipped[] = [];
   const planned = new Set<string>();
-  const byJob = new Map(opts.jobs.map((j) => [j.name, j]));
   const viewsByJob = new Map<string, PartitionView[]>();
   for (const v of views) {
     if (!viewsByJob.has(v.job)) viewsByJob.set(v.job, []);
@@ -78,7 +77,6 @@ export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Pl
   }
   for (const job of opts.jobs) {
     for (const v of viewsByJob.get(job.name) ?? []) {
-      if (!byJob.has(v.job)) continue;
       if (v.state === "running") {
         if (opts.select.force) {
           skipped.push({ job: v.job, day: v.day, why: `running (${v.reason})` });
