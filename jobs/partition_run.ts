@@ -22,6 +22,7 @@ import type { ApiInputSql, Job } from "./job.ts";
 import { CancelledError, describeTargetError, GuardError, LostClaimError } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
 import { isOver } from "./days.ts";
+import { waitingOn } from "./states.ts";
 
 const SQL = await readSqlFiles({
   holdClaim: "runner/hold_claim.sql",
@@ -378,11 +379,8 @@ type Q = Pick<Db, "query">;
 /** Why the job's upstream partitions of the day are not ready, or null when they all succeeded. */
 export async function upstreamNotReady(q: Q, job: Job, day: string): Promise<string | null> {
   const rows = await q.query<UpstreamRow>(SQL.upstream, [JSON.stringify(job.upstream), day]);
-  const waiting = rows.filter((r) => r.status !== "succeeded" && r.status !== "empty");
-  if (!waiting.length) return null;
-  return `waits for ${
-    waiting.map((r) => `${r.job} ${day} (${r.status ?? "missing"})`).join(", ")
-  } to succeed`;
+  const waiting = waitingOn(day, rows);
+  return waiting && `${waiting} to succeed`;
 }
 
 async function upstreamRuns(q: Q, job: Job, day: string): Promise<Record<string, number>> {

@@ -153,19 +153,8 @@ function derive(
     retryDue: !r?.next_attempt_at ||
       (q.now ? r.next_attempt_at <= q.now.toISOString().slice(0, 19) + "Z" : !!r.retry_due),
   };
-  const upstreamWait = () => {
-    const waiting = job.upstream.filter((u) => {
-      const s = byKey.get(`${u} ${day}`)?.status;
-      return s !== "succeeded" && s !== "empty";
-    });
-    return waiting.length
-      ? `waits for ${
-        waiting.map((u) => `${u} ${day} (${byKey.get(`${u} ${day}`)?.status ?? "missing"})`).join(
-          ", ",
-        )
-      }`
-      : null;
-  };
+  const upstreamWait = () =>
+    waitingOn(day, job.upstream.map((u) => ({ job: u, status: byKey.get(`${u} ${day}`)?.status })));
   if (!r) {
     const w = upstreamWait();
     if (w) Object.assign(view, { state: "blocked", reason: w });
@@ -241,6 +230,20 @@ function staleness(
     }
   }
   return null;
+}
+
+/**
+ * Which upstream partitions of `day` have not succeeded ("waits for etl
+ * 2024-01-02 (failed)"), or null when all have: the blocked reason, here and
+ * in the run itself.
+ */
+export function waitingOn(
+  day: string,
+  upstream: readonly { job: string; status?: string | null }[],
+): string | null {
+  const waiting = upstream.filter((u) => u.status !== "succeeded" && u.status !== "empty");
+  if (!waiting.length) return null;
+  return `waits for ${waiting.map((u) => `${u.job} ${day} (${u.status ?? "missing"})`).join(", ")}`;
 }
 
 /** The newest runs, newest first. */

@@ -5,10 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { runPartition } from "../jobs/partition_run.ts";
-import { claimPartition, sweepAbandoned } from "../jobs/claim.ts";
+import { sweepAbandoned } from "../jobs/claim.ts";
 import { TEST_DATABASE_URL, testBackends } from "./helpers/databases.ts";
 import { csv, dayCsv } from "./helpers/fake_api.ts";
-import { DAY, dayRows, partition, runBench as setup, runsOf, succeedOnce } from "./helpers/runs.ts";
+import {
+  DAY,
+  dayRows,
+  deadClaim,
+  partition,
+  runBench as setup,
+  runsOf,
+  succeedOnce,
+} from "./helpers/runs.ts";
 
 const pgOnly = { ignore: !TEST_DATABASE_URL };
 
@@ -208,14 +216,7 @@ testBackends(
   async (_t, backend) => {
     const s = await setup(backend);
     try {
-      const dead = await claimPartition(s.db, {
-        job: "etl",
-        day: DAY,
-        trigger: "cli",
-        runner: "dead:1",
-        leaseSeconds: 60,
-      });
-      assert.equal(dead.kind, "claimed");
+      await deadClaim(s.db, 60);
       assert.equal(await sweepAbandoned(s.db), 0, "a live claim is left alone");
       await s.db.query("UPDATE partitions SET lease_until = now() - interval '1 second'");
       assert.equal(await sweepAbandoned(s.db), 1);

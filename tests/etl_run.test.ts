@@ -4,10 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { runPartition } from "../jobs/partition_run.ts";
-import { claimPartition } from "../jobs/claim.ts";
 import { testBackends } from "./helpers/databases.ts";
 import { brokenAfter, csv, dayCsv, type FakeApi, status } from "./helpers/fake_api.ts";
-import { DAY, dayRows, partition, runBench as setup, runsOf, succeedOnce } from "./helpers/runs.ts";
+import {
+  DAY,
+  dayRows,
+  deadClaim,
+  partition,
+  runBench as setup,
+  runsOf,
+  succeedOnce,
+} from "./helpers/runs.ts";
 
 testBackends(
   "etl: a full 1-minute day gives 144 bins x 8 signals and a succeeded partition",
@@ -302,15 +309,7 @@ testBackends(
   async (_t, backend) => {
     const s = await setup(backend);
     try {
-      // A runner that claimed the day and then died: it never renews its lease.
-      const dead = await claimPartition(s.db, {
-        job: "etl",
-        day: DAY,
-        trigger: "cli",
-        runner: "dead:1",
-        leaseSeconds: 1,
-      });
-      assert.equal(dead.kind, "claimed");
+      await deadClaim(s.db, 1);
       s.api.answer(csv(dayCsv(DAY, 600)));
       const blocked = await runPartition(s.deps(), s.opts());
       assert.equal(blocked.status, "busy");

@@ -10,6 +10,7 @@ import { type RunDeps, type RunOptions, runPartition } from "../../jobs/partitio
 import { findJob, type Job, resolveJobs } from "../../jobs/job.ts";
 import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
 import type { RunnerContext } from "../../jobs/runner.ts";
+import { claimPartition } from "../../jobs/claim.ts";
 
 export const DAY = "2024-01-02";
 /** A clock well after the test days: every one of them is over. */
@@ -145,4 +146,16 @@ export function serveDays(b: Bench, bad: ReadonlySet<string> = new Set()) {
     if (bad.has(day)) return new Response("the source is broken today", { status: 400 });
     return csv(dayCsv(day, 600))(req);
   });
+}
+
+/** A runner that claimed the day and then died: it never renews its lease. */
+export async function deadClaim(db: Db, leaseSeconds: number, day = DAY): Promise<void> {
+  const claim = await claimPartition(db, {
+    job: "etl",
+    day,
+    trigger: "cli",
+    runner: "dead:1",
+    leaseSeconds,
+  });
+  assert.equal(claim.kind, "claimed");
 }
