@@ -7,7 +7,7 @@
  */
 import { ParamError } from "./errors.ts";
 import { dayStart, formatInstant, parseInstant } from "./time.ts";
-import { isDay } from "../config.ts";
+import { isDay } from "../config/config.ts";
 import { isVariable, type Variable, VARIABLE_NAMES } from "./variables.ts";
 
 export interface DataQuery {

@@ -3,7 +3,7 @@
  * year of 1-minute data (365 x 1,440 readings) on real PostgreSQL, in-process
  * and through the API over HTTP. Target: well under a second.
  */
-import { openMigrated } from "../db/open.ts";
+import { openMigrated } from "../migrations/open.ts";
 import { seed } from "../api/seed.ts";
 import { fingerprintSql } from "../sql/fingerprint.ts";
 import { createApp } from "../api/app.ts";

@@ -8,7 +8,7 @@ import { seed } from "../api/seed.ts";
 import { createApp } from "../api/app.ts";
 import type { Db } from "../db/types.ts";
 import { PostgresDb } from "../db/postgres.ts";
-import { migrate } from "../db/migrate.ts";
+import { migrate } from "../migrations/migrate.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { type ApiServer, startApi } from "./helpers/api_server.ts";
 import { startPrivateCluster } from "./helpers/private_cluster.ts";

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { testBackends } from "./helpers/databases.ts";
 import { type Bench, partition, runBench, runsOf, serveDays } from "./helpers/runs.ts";
 import { cli } from "./helpers/cli.ts";
-import { partitionStates } from "../jobs/states.ts";
-import { daysBetween } from "../jobs/days.ts";
+import { partitionStates } from "../jobs/core/states.ts";
+import { daysBetween } from "../jobs/core/days.ts";
 
 const FROM = "2024-01-01";
 const TO = "2024-01-10";

@@ -4,8 +4,8 @@
  * the final transaction, signals, leaked tokens, timestamps, dead runs.
  */
 import assert from "node:assert/strict";
-import { runPartition } from "../jobs/partition_run.ts";
-import { sweepAbandoned } from "../jobs/claim.ts";
+import { runPartition } from "../jobs/core/partition_run.ts";
+import { sweepAbandoned } from "../jobs/core/claim.ts";
 import { TEST_DATABASE_URL, testBackends } from "./helpers/databases.ts";
 import { csv, dayCsv } from "./helpers/fake_api.ts";
 import {

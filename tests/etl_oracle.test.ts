@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import type { Db } from "../db/types.ts";
 import { seed } from "../api/seed.ts";
-import { runPartition } from "../jobs/partition_run.ts";
-import { findJob } from "../jobs/job.ts";
+import { runPartition } from "../jobs/core/partition_run.ts";
+import { findJob } from "../jobs/core/job.ts";
 import { declaredJobs, LATER } from "./helpers/runs.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";

@@ -3,7 +3,7 @@
  * PostgreSQL and on PGlite: success, idempotence, every failure path, claims.
  */
 import assert from "node:assert/strict";
-import { runPartition } from "../jobs/partition_run.ts";
+import { runPartition } from "../jobs/core/partition_run.ts";
 import { testBackends } from "./helpers/databases.ts";
 import { brokenAfter, csv, dayCsv, type FakeApi, status } from "./helpers/fake_api.ts";
 import {

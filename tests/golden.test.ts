@@ -5,7 +5,7 @@
  * jobs must reproduce them, on both backends.
  */
 import assert from "node:assert/strict";
-import { runPartition } from "../jobs/partition_run.ts";
+import { runPartition } from "../jobs/core/partition_run.ts";
 import { testBackends } from "./helpers/databases.ts";
 import { csv } from "./helpers/fake_api.ts";
 import { DAY, runBench } from "./helpers/runs.ts";

@@ -10,7 +10,7 @@ import { migratedDb, TEST_DATABASE_URL } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 import { seed } from "../api/seed.ts";
 import { type Proc, spawnTask, until } from "./helpers/processes.ts";
-import { addDays, utcDay } from "../jobs/days.ts";
+import { addDays, utcDay } from "../jobs/core/days.ts";
 import { startPrivateCluster } from "./helpers/private_cluster.ts";
 import { startFakeApi } from "./helpers/fake_api.ts";
 import { PostgresDb } from "../db/postgres.ts";

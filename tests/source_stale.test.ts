@@ -11,8 +11,8 @@ import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 import { runBench } from "./helpers/runs.ts";
 import { cli } from "./helpers/cli.ts";
-import { partitionStates } from "../jobs/states.ts";
-import { sourceFingerprints } from "../jobs/cli.ts";
+import { partitionStates } from "../jobs/core/states.ts";
+import { sourceFingerprints } from "../jobs/core/source_client.ts";
 
 const FROM = "2024-01-01";
 const TO = "2024-01-05";

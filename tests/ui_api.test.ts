@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createStatusApp } from "../ui/app.tsx";
 import { createMetrics } from "../ui/metrics.ts";
-import type { StatusSource } from "../ui/source.ts";
+import type { StatusSource } from "../jobs/core/port.ts";
 import { FIXTURE_STATES, FIXTURE_TOKEN, type UiFixture, uiFixture } from "./helpers/ui_source.ts";
 
 const bearer = { Authorization: `Bearer ${FIXTURE_TOKEN}` };

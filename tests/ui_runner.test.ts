@@ -1,5 +1,5 @@
 /**
- * The status page on the real runner (jobs/status_source.ts), end to end in a
+ * The status page on the real runner (jobs/core/status_port.ts), end to end in a
  * real Chromium: the grid shows the partitions as the runner derives them;
  * without a login nothing runs; logged in, "run" on a missing day runs the
  * real partition run and the cell turns succeeded; /metrics moves with it.
@@ -9,8 +9,8 @@ import { type BackendName, BACKENDS, TEST_DATABASE_URL } from "./helpers/databas
 import { CHROMIUM_SKIPPED, launchBrowser, serveApp } from "./helpers/browser.ts";
 import { runBench, serveDays } from "./helpers/runs.ts";
 import { cli } from "./helpers/cli.ts";
-import { runnerStatusSource } from "../jobs/status_source.ts";
-import { Scheduler } from "../jobs/scheduler.ts";
+import { runnerStatusSource } from "../jobs/core/status_port.ts";
+import { Scheduler } from "../jobs/scheduler/scheduler.ts";
 import { createMetrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
 
@@ -36,7 +36,7 @@ async function endToEnd(backend: BackendName) {
     const metrics = createMetrics();
     const source = runnerStatusSource({
       ctx,
-      scheduler,
+      reconcileAll: () => scheduler.reconcile("ui", { manual: true })?.catch(() => {}),
       onRun: (job, _day, r) =>
         metrics.observeRun({
           job,

@@ -12,7 +12,7 @@
 import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import { compress } from "hono/compress";
-import type { PartitionView, StatusSource, TriggerResult } from "./source.ts";
+import type { PartitionView, StatusSource, TriggerResult } from "../jobs/core/port.ts";
 import type { Metrics } from "./metrics.ts";
 import { bearer, sameOrigin, sameSecret, Sessions } from "./auth.ts";
 import { isDay, yesterdayOf } from "./format.ts";

@@ -3,7 +3,7 @@
  * bin (`data-bin`), the min–max range as a band behind it, hours UTC on the x axis
  * and the unit on the y axis. Gaps (bins without data) break the line and the band.
  */
-import type { ChartBin, DayChart } from "./source.ts";
+import type { ChartBin, DayChart } from "../jobs/core/port.ts";
 import { fmtNum, niceTicks } from "./format.ts";
 
 const W = 760, H = 262;

@@ -13,7 +13,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { prometheus } from "@hono/prometheus";
 import type { MiddlewareHandler } from "hono";
-import { PARTITION_STATES, type PartitionView } from "./source.ts";
+import { PARTITION_STATES, type PartitionView } from "../jobs/core/port.ts";
 
 export interface RunObservation {
   job: string;

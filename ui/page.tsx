@@ -1,7 +1,7 @@
 /** The status page, rendered on the server with hono/jsx. No script, no asset from elsewhere. */
 import type { Child } from "hono/jsx";
-import type { DayChart, PartitionState, PartitionView, RunView } from "./source.ts";
-import { PARTITION_STATES } from "./source.ts";
+import type { DayChart, PartitionState, PartitionView, RunView } from "../jobs/core/port.ts";
+import { PARTITION_STATES } from "../jobs/core/port.ts";
 import { DayCharts } from "./chart.tsx";
 import { fmtDuration, fmtInt, fmtNum, fmtTime } from "./format.ts";
 import { STYLE } from "./style.ts";

@@ -4,7 +4,7 @@
  * the target from etl's 10-minute data of the same day. Pure SQL, no
  * extract; owns the `daily` table.
  */
-import type { JobDeclaration } from "../job.ts";
+import type { JobDeclaration } from "../core/job.ts";
 
 export const daily: JobDeclaration = {
   name: "daily",

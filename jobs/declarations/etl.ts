@@ -3,7 +3,7 @@
  * statistics (mean, min, max, sample std of wind speed and power) in
  * `data`, one row per signal per bin. Owns the eight signals it writes.
  */
-import type { JobDeclaration } from "../job.ts";
+import type { JobDeclaration } from "../core/job.ts";
 
 export const etl: JobDeclaration = {
   name: "etl",

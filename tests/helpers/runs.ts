@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import type { Db } from "../../db/types.ts";
 import { type BackendName, migratedDb } from "./databases.ts";
 import { csv, dayCsv, startFakeApi } from "./fake_api.ts";
-import { type RunDeps, type RunOptions, runPartition } from "../../jobs/partition_run.ts";
-import { findJob, type Job, resolveJobs } from "../../jobs/job.ts";
+import { type RunDeps, type RunOptions, runPartition } from "../../jobs/core/partition_run.ts";
+import { findJob, type Job, resolveJobs } from "../../jobs/core/job.ts";
 import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
-import type { RunnerContext } from "../../jobs/runner.ts";
-import { claimPartition } from "../../jobs/claim.ts";
+import type { RunnerContext } from "../../jobs/core/runner.ts";
+import { claimPartition } from "../../jobs/core/claim.ts";
 
 export const DAY = "2024-01-02";
 /** A clock well after the test days: every one of them is over. */

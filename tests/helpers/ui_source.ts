@@ -15,12 +15,12 @@ import type {
   RunView,
   StatusSource,
   TriggerResult,
-} from "../../ui/source.ts";
+} from "../../jobs/core/port.ts";
 import { yesterdayOf } from "../../ui/format.ts";
 import { createMetrics, type Metrics, type RunObservation } from "../../ui/metrics.ts";
 import { createStatusApp } from "../../ui/app.tsx";
 import { PgliteDb } from "../../db/pglite.ts";
-import { migrate } from "../../db/migrate.ts";
+import { migrate } from "../../migrations/migrate.ts";
 import type { Hono } from "hono";
 
 export interface TestJob {

@@ -1,5 +1,5 @@
 /** One Deno.cron per declared job; every tick asks for a reconcile. */
-import type { Job } from "./job.ts";
+import type { Job } from "../core/job.ts";
 
 type Cron = (
   name: string,

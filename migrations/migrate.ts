@@ -6,7 +6,7 @@
  * the second one finds the file recorded and skips it. A recorded file whose
  * content changed is refused; so is a recorded file that disappeared.
  */
-import type { Db } from "./types.ts";
+import type { Db } from "../db/types.ts";
 import { sha256Hex } from "../sql/load.ts";
 
 export type MigrationSet = "source" | "target";
@@ -52,7 +52,7 @@ async function upToDate(db: Db, set: MigrationSet, files: MigrationFile[]): Prom
 }
 
 export function migrationsDir(set: MigrationSet): URL {
-  return new URL(`../migrations/${set}/`, import.meta.url);
+  return new URL(`./${set}/`, import.meta.url);
 }
 
 export async function readMigrations(dir: URL): Promise<MigrationFile[]> {

@@ -7,16 +7,16 @@
  * at once. Ctrl-C stops it cleanly; a second start finds them still done.
  */
 import { Hono } from "hono";
-import { loadConfig } from "./config.ts";
-import { openMigrated } from "./db/open.ts";
-import type { Db } from "./db/types.ts";
-import { createApp } from "./api/app.ts";
-import { describeFatal } from "./api/fatal.ts";
-import { seedUnlessComplete } from "./api/seed.ts";
-import { demoToken } from "./token_file.ts";
-import { openRunner } from "./jobs/open_runner.ts";
-import { startService } from "./jobs/service.ts";
-import { addDays, yesterday } from "./jobs/days.ts";
+import { loadConfig } from "../config/config.ts";
+import { openMigrated } from "../migrations/open.ts";
+import type { Db } from "../db/types.ts";
+import { createApp } from "../api/app.ts";
+import { describeFatal } from "../api/fatal.ts";
+import { seedUnlessComplete } from "../api/seed.ts";
+import { demoToken } from "../config/token_file.ts";
+import { openRunner } from "../jobs/open_runner.ts";
+import { startService } from "./service.ts";
+import { addDays, yesterday } from "../jobs/core/days.ts";
 
 const EVERY_SECONDS = 60;
 const STOP_GRACE_MS = 8_000;

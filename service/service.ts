@@ -3,11 +3,11 @@
  * API and metrics on RUNNER_PORT. `deno task scheduler` and `deno task start`
  * both run it; only their edges differ.
  */
-import { Scheduler } from "./scheduler.ts";
-import { registerSchedules } from "./schedules.ts";
-import { runnerStatusSource } from "./status_source.ts";
-import type { RunnerContext } from "./runner.ts";
-import type { RunResult } from "./partition_run.ts";
+import { Scheduler } from "../jobs/scheduler/scheduler.ts";
+import { registerSchedules } from "../jobs/scheduler/schedules.ts";
+import { runnerStatusSource } from "../jobs/core/status_port.ts";
+import type { RunnerContext } from "../jobs/core/runner.ts";
+import type { RunResult } from "../jobs/core/partition_run.ts";
 import { createMetrics, type Metrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
 
@@ -69,7 +69,7 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
   if (o.port) {
     const source = runnerStatusSource({
       ctx,
-      scheduler,
+      reconcileAll: () => scheduler.reconcile("ui", { manual: true })?.catch(() => {}),
       onRun: (job, day, r) => {
         observe(job, day, r);
         o.log({ event: "run", job, day, trigger: "ui", runner: ctx.runner, status: r.status });

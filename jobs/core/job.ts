@@ -7,8 +7,8 @@
  * under `sql/<name>/` (`<anything>.v<N>.sql`, the highest N is current), and
  * the SQL that deletes exactly its own rows of a day.
  */
-import { isDay } from "../config.ts";
-import { readSql } from "../sql/load.ts";
+import { isDay } from "../../config/config.ts";
+import { readSql } from "../../sql/load.ts";
 import { currentTransform, type Transform } from "./transform.ts";
 
 /** Input pulled from the source API's `/data?date=D` as CSV into a TEMP staging table. */
@@ -21,7 +21,7 @@ export interface ApiInput {
   copyStaging: string;
   clearStaging: string;
   dropStaging: string;
-  /** Counts of problems in staging for day $1 (see jobs/validate.ts for the columns). */
+  /** Counts of problems in staging for day $1 (see validate.ts for the columns). */
   validate: string;
   duplicateExample: string;
 }

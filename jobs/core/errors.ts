@@ -1,5 +1,5 @@
 /** Errors of a partition run. Each message says what happened and what to do next. */
-import { isConnectionError } from "../db/errors.ts";
+import { isConnectionError } from "../../db/errors.ts";
 
 /** A failure worth another attempt: connection errors, timeouts, 5xx, a body cut off mid-transfer. */
 export class TransientError extends Error {

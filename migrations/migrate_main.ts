@@ -1,8 +1,8 @@
 /** `deno task migrate`: brings both databases' schemas up to date, and says what it did. */
-import { ConfigError, loadConfig } from "../config.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
 import { openDatabase } from "./open.ts";
 import { migrate, MigrationError, type MigrationSet } from "./migrate.ts";
-import { DatabaseLockedError } from "./dir_lock.ts";
+import { DatabaseLockedError } from "../db/dir_lock.ts";
 
 async function main(): Promise<void> {
   const cfg = loadConfig();

@@ -6,7 +6,7 @@
  * the day stays short however long the source takes. The body is checked as it passes (content type, header
  * line, complete last line) without building per-row objects.
  */
-import type { Session } from "../db/types.ts";
+import type { Session } from "../../db/types.ts";
 import {
   ApiRefusedError,
   CancelledError,

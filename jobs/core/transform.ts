@@ -3,7 +3,7 @@
  * Its version and content hash are stored per partition, so an edited or
  * newer transform makes the partitions done with the old one "stale".
  */
-import { sha256Hex } from "../sql/load.ts";
+import { sha256Hex } from "../../sql/load.ts";
 
 export interface Transform {
   /** File name, e.g. aggregate_10min.v1.sql */
@@ -17,7 +17,7 @@ export interface Transform {
 const VERSIONED = /^([a-z0-9_]+)\.v(\d+)\.sql$/;
 
 export async function currentTransform(job: string): Promise<Transform> {
-  const dir = new URL(`../sql/${job}/`, import.meta.url);
+  const dir = new URL(`../../sql/${job}/`, import.meta.url);
   let best: { file: string; version: number } | null = null;
   for await (const entry of Deno.readDir(dir)) {
     const m = entry.isFile ? VERSIONED.exec(entry.name) : null;

@@ -6,9 +6,9 @@
  * the run is fenced on its run id, so a run that lost its lease commits
  * nothing. Busy is answered at once: locks are taken with NOWAIT.
  */
-import type { Db } from "../db/types.ts";
-import { isConnectionError, isLockNotAvailable } from "../db/errors.ts";
-import { readSqlFiles } from "../sql/load.ts";
+import type { Db } from "../../db/types.ts";
+import { isConnectionError, isLockNotAvailable } from "../../db/errors.ts";
+import { readSqlFiles } from "../../sql/load.ts";
 
 const SQL = await readSqlFiles({
   startRun: "runner/start_run.sql",

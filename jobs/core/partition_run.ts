@@ -12,9 +12,9 @@
  * failure (or cancellation) is then recorded, and if even that fails, both
  * errors are reported.
  */
-import type { Db, Session, Tx } from "../db/types.ts";
-import { readSqlFiles } from "../sql/load.ts";
-import { fingerprintSql } from "../sql/fingerprint.ts";
+import type { Db, Session, Tx } from "../../db/types.ts";
+import { readSqlFiles } from "../../sql/load.ts";
+import { fingerprintSql } from "../../sql/fingerprint.ts";
 import { claimPartition, type ClaimRequest, type Holder, startHeartbeat } from "./claim.ts";
 import { cancelled, extractDay, type ExtractDeps, throwIfCancelled } from "./extract.ts";
 import { validateStaging } from "./validate.ts";

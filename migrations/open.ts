@@ -1,5 +1,5 @@
 /** Picks the adapter: a URL means real PostgreSQL, no URL means embedded PGlite under DATA_DIR. */
-import type { Db, SessionSettings } from "./types.ts";
+import type { Db, SessionSettings } from "../db/types.ts";
 import { migrate, type MigrationSet } from "./migrate.ts";
 
 export interface OpenOptions extends SessionSettings {
@@ -13,10 +13,10 @@ export interface OpenOptions extends SessionSettings {
 export async function openDatabase(role: MigrationSet, opts: OpenOptions): Promise<Db> {
   // Adapters load on demand: a short-lived process (deno task etl) pays only for its own.
   if (opts.url) {
-    const { PostgresDb } = await import("./postgres.ts");
+    const { PostgresDb } = await import("../db/postgres.ts");
     return new PostgresDb(opts.url, opts);
   }
-  const { PgliteDb } = await import("./pglite.ts");
+  const { PgliteDb } = await import("../db/pglite.ts");
   return await PgliteDb.open(`${opts.dataDir.replace(/\/+$/, "")}/${role}`, role, opts);
 }
 

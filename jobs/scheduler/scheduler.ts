@@ -11,17 +11,17 @@
  * Nothing here is tied to Deno.cron or to a process: scheduler_main.ts is
  * the edge; tests drive reconcile() with an injected clock.
  */
-import type { RunnerContext } from "./runner.ts";
-import { runOne } from "./runner.ts";
-import type { RunResult } from "./partition_run.ts";
-import { makePlan } from "./plan.ts";
-import { partitionStates } from "./states.ts";
-import { sweepAbandoned } from "./claim.ts";
-import { runPlan, summarize, type Summary } from "./backfill.ts";
-import { yesterday } from "./days.ts";
-import { sourceFingerprints } from "./cli.ts";
-import { describeTargetError } from "./errors.ts";
-import { safeText } from "./safe_text.ts";
+import type { RunnerContext } from "../core/runner.ts";
+import { runOne } from "../core/runner.ts";
+import type { RunResult } from "../core/partition_run.ts";
+import { makePlan } from "../core/plan.ts";
+import { partitionStates } from "../core/states.ts";
+import { sweepAbandoned } from "../core/claim.ts";
+import { runPlan, summarize, type Summary } from "../core/run_plan.ts";
+import { yesterday } from "../core/days.ts";
+import { sourceFingerprints } from "../core/source_client.ts";
+import { describeTargetError } from "../core/errors.ts";
+import { safeText } from "../core/safe_text.ts";
 
 export interface SchedulerOptions {
   concurrency: number;

@@ -4,6 +4,8 @@
  * A year is one request; longer ranges are split.
  */
 import type { SourceFingerprint } from "./states.ts";
+import type { Job } from "./job.ts";
+import type { RunnerContext } from "./runner.ts";
 import { addDays } from "./days.ts";
 import { messageOf } from "./errors.ts";
 
@@ -44,4 +46,42 @@ export async function fetchFingerprints(
     for (const d of days) out.set(d.day, { readings: d.readings, checksum: d.checksum });
   }
   return out;
+}
+
+/**
+ * The source's fingerprints for the API jobs among `jobs` (one request per
+ * year of days), so that stale-by-source can be told. When the source cannot
+ * say, that reason is left out and a warning says so.
+ */
+export async function sourceFingerprints(
+  ctx: RunnerContext,
+  jobs: readonly Job[],
+  from: string,
+  to: string,
+  io: { err: (line: string) => void },
+): Promise<Map<string, Map<string, SourceFingerprint>> | undefined> {
+  const out = new Map<string, Map<string, SourceFingerprint>>();
+  for (const job of jobs) {
+    if (job.input.kind !== "api" || from > to) continue;
+    try {
+      out.set(
+        job.name,
+        await fetchFingerprints(ctx.fetch, {
+          apiUrl: ctx.settings.apiUrl,
+          token: ctx.settings.token,
+          variables: job.input.variables,
+          from: from > job.firstDay ? from : job.firstDay,
+          to,
+          timeoutMs: ctx.settings.timeoutMs,
+        }),
+      );
+    } catch (e) {
+      io.err(
+        `${job.name}: source fingerprints unavailable (${
+          messageOf(e)
+        }); stale by source not checked`,
+      );
+    }
+  }
+  return out.size ? out : undefined;
 }

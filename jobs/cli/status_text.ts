@@ -1,6 +1,6 @@
 /** The status report as text: counts, stale reasons, failures, a calendar strip, last runs. */
-import type { PartitionState } from "./states.ts";
-import { STATES, type StatusReport } from "./status.ts";
+import type { PartitionState } from "../core/states.ts";
+import { STATES, type StatusReport } from "../core/status.ts";
 
 /** Cell glyphs, and 256-colour backgrounds on a terminal. */
 const CELL: Record<PartitionState, { ch: string; color: number }> = {

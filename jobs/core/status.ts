@@ -3,7 +3,7 @@
  * separate from printing (text or JSON) so tests and the status page can
  * use the same numbers.
  */
-import type { Db } from "../db/types.ts";
+import type { Db } from "../../db/types.ts";
 import type { Job } from "./job.ts";
 import {
   type PartitionState,

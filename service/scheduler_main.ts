@@ -5,7 +5,7 @@
  * and stops cleanly on SIGINT/SIGTERM (no new partitions; runs in flight
  * cancelled, rolled back and recorded; exit within 10 s).
  */
-import { openRunner, reportFatal } from "./open_runner.ts";
+import { openRunner, reportFatal } from "../jobs/open_runner.ts";
 import { startService } from "./service.ts";
 
 const STOP_GRACE_MS = 8_000;

@@ -1,6 +1,6 @@
 /** Edge of `deno task etl`: environment, database, signals, exit code. */
-import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./cli.ts";
-import { openRunner, reportFatal } from "./open_runner.ts";
+import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
+import { openRunner, reportFatal } from "../open_runner.ts";
 
 async function main(): Promise<number> {
   let args;

@@ -3,18 +3,17 @@
  * it needs is passed in, so tests run it in-process; etl_main.ts is the edge.
  */
 import { parseArgs } from "node:util";
-import { isDay } from "../config.ts";
-import type { Job } from "./job.ts";
-import { findJob } from "./job.ts";
-import { type RunFlags, type RunnerContext, runOne } from "./runner.ts";
-import type { RunResult } from "./partition_run.ts";
-import { makePlan, type Plan, type PlanItem, type Selection } from "./plan.ts";
-import { partitionStates, type SourceFingerprint } from "./states.ts";
-import { type Outcome, runPlan, summarize, type Summary } from "./backfill.ts";
-import { isOver, utcDay, yesterday } from "./days.ts";
-import { fetchFingerprints } from "./source_client.ts";
-import { messageOf } from "./errors.ts";
-import { sweepAbandoned } from "./claim.ts";
+import { isDay } from "../../config/config.ts";
+import type { Job } from "../core/job.ts";
+import { findJob } from "../core/job.ts";
+import { type RunFlags, type RunnerContext, runOne } from "../core/runner.ts";
+import type { RunResult } from "../core/partition_run.ts";
+import { makePlan, type Plan, type PlanItem, type Selection } from "../core/plan.ts";
+import { partitionStates } from "../core/states.ts";
+import { type Outcome, runPlan, summarize, type Summary } from "../core/run_plan.ts";
+import { isOver, utcDay, yesterday } from "../core/days.ts";
+import { sourceFingerprints } from "../core/source_client.ts";
+import { sweepAbandoned } from "../core/claim.ts";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 3, sigint: 130, sigterm: 143 } as const;
 
@@ -217,44 +216,6 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
     return plan.skipped.length ? EXIT.failed : EXIT.ok;
   }
   return await execute(plan.items, args, ctx, io, true);
-}
-
-/**
- * The source's fingerprints for the API jobs among `jobs` (one request per
- * year of days), so that stale-by-source can be told. When the source cannot
- * say, that reason is left out and a warning says so.
- */
-export async function sourceFingerprints(
-  ctx: RunnerContext,
-  jobs: readonly Job[],
-  from: string,
-  to: string,
-  io: Pick<CliIo, "err">,
-): Promise<Map<string, Map<string, SourceFingerprint>> | undefined> {
-  const out = new Map<string, Map<string, SourceFingerprint>>();
-  for (const job of jobs) {
-    if (job.input.kind !== "api" || from > to) continue;
-    try {
-      out.set(
-        job.name,
-        await fetchFingerprints(ctx.fetch, {
-          apiUrl: ctx.settings.apiUrl,
-          token: ctx.settings.token,
-          variables: job.input.variables,
-          from: from > job.firstDay ? from : job.firstDay,
-          to,
-          timeoutMs: ctx.settings.timeoutMs,
-        }),
-      );
-    } catch (e) {
-      io.err(
-        `${job.name}: source fingerprints unavailable (${
-          messageOf(e)
-        }); stale by source not checked`,
-      );
-    }
-  }
-  return out.size ? out : undefined;
 }
 
 function printPlan(plan: Plan, io: CliIo): number {

@@ -1,17 +1,16 @@
 /**
- * The status page's source (ui/source.ts) over the real runner: partition
+ * The status page's port (port.ts) over the real runner: partition
  * states as `deno task status` derives them, recent runs, a day's chart, and
  * runs started from the page (one partition, or a reconcile of everything).
  */
-import type { DayChart, StatusSource, TriggerResult } from "../ui/source.ts";
-import { readSqlFiles } from "../sql/load.ts";
-import { isDay } from "../config.ts";
+import type { DayChart, StatusSource, TriggerResult } from "./port.ts";
+import { readSqlFiles } from "../../sql/load.ts";
+import { isDay } from "../../config/config.ts";
 import { type RunnerContext, runOne } from "./runner.ts";
 import { partitionStates, recentRuns, type SourceFingerprint } from "./states.ts";
 import { isOver, yesterday } from "./days.ts";
-import { sourceFingerprints } from "./cli.ts";
+import { sourceFingerprints } from "./source_client.ts";
 import type { RunResult } from "./partition_run.ts";
-import type { Scheduler } from "./scheduler.ts";
 import { makePlan } from "./plan.ts";
 
 const SQL = await readSqlFiles({ bins: "ui/chart_bins.sql", daily: "ui/chart_daily.sql" });
@@ -21,12 +20,13 @@ const FINGERPRINT_TTL_MS = 60_000;
 
 export interface StatusSourceDeps {
   ctx: RunnerContext;
-  scheduler: Scheduler;
+  /** Starts a reconcile of every job in the background (the scheduler's, when one runs). */
+  reconcileAll: () => void;
   /** Every finished run started from the page (metrics, logs). */
   onRun?: (job: string, day: string, r: RunResult) => void;
 }
 
-export function runnerStatusSource({ ctx, scheduler, onRun }: StatusSourceDeps): StatusSource {
+export function runnerStatusSource({ ctx, reconcileAll, onRun }: StatusSourceDeps): StatusSource {
   let cached: { at: number; key: string; fp: Awaited<ReturnType<typeof fetchFp>> } | null = null;
   const fetchFp = (from: string, to: string) =>
     sourceFingerprints(ctx, ctx.jobs, from, to, { err: () => {} });
@@ -95,7 +95,7 @@ export function runnerStatusSource({ ctx, scheduler, onRun }: StatusSourceDeps):
       const { from, to } = range({});
       const views = await partitionStates(ctx.db, { jobs: ctx.jobs, from, to, now: ctx.now() });
       const plan = makePlan(views, { jobs: ctx.jobs, select: {} });
-      scheduler.reconcile("ui", { manual: true })?.catch(() => {});
+      reconcileAll();
       return { planned: plan.items.length };
     },
   };

@@ -1,11 +1,12 @@
 /** Edge of `deno task status`. */
 import { parseArgs } from "node:util";
-import { isDay } from "../config.ts";
-import { openRunner, reportFatal } from "./open_runner.ts";
-import { selectJobs, sourceFingerprints } from "./cli.ts";
-import { statusReport } from "./status.ts";
+import { isDay } from "../../config/config.ts";
+import { openRunner, reportFatal } from "../open_runner.ts";
+import { selectJobs } from "./etl.ts";
+import { sourceFingerprints } from "../core/source_client.ts";
+import { statusReport } from "../core/status.ts";
 import { statusText } from "./status_text.ts";
-import { yesterday } from "./days.ts";
+import { yesterday } from "../core/days.ts";
 
 const HELP = `Usage: deno task status [--job NAME|all] [--from A --to B] [--json]
 

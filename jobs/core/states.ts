@@ -4,8 +4,8 @@
  * source's fingerprints. `missing`, `blocked` and `stale` are derived here,
  * never stored.
  */
-import type { Db } from "../db/types.ts";
-import { readSqlFiles } from "../sql/load.ts";
+import type { Db } from "../../db/types.ts";
+import { readSqlFiles } from "../../sql/load.ts";
 import type { Job } from "./job.ts";
 import { daysBetween } from "./days.ts";
 

@@ -1,5 +1,5 @@
 /** Validate: what arrived in staging must be one clean UTC day of readings. */
-import type { Tx } from "../db/types.ts";
+import type { Tx } from "../../db/types.ts";
 import { ValidationError } from "./errors.ts";
 
 interface Checks {

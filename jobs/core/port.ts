@@ -3,13 +3,9 @@
  * a PGlite-backed double (tests/helpers/ui_source.ts). The page names no job.
  */
 
-import type {
-  PartitionState,
-  PartitionView as RunnerPartitionView,
-  RunView,
-} from "../jobs/states.ts";
+import type { PartitionState, PartitionView as RunnerPartitionView, RunView } from "./states.ts";
 
-export type { PartitionState, RunView } from "../jobs/states.ts";
+export type { PartitionState, RunView } from "./states.ts";
 
 /** Every state, in the order the legend shows them. */
 export const PARTITION_STATES: readonly PartitionState[] = [
@@ -22,7 +18,7 @@ export const PARTITION_STATES: readonly PartitionState[] = [
   "missing",
 ];
 
-/** What the page shows of a partition: the runner's view (jobs/states.ts), these fields. */
+/** What the page shows of a partition: the runner's view (states.ts), these fields. */
 export type PartitionView = Pick<
   RunnerPartitionView,
   | "job"

@@ -2,7 +2,7 @@
  * Everything a partition run needs, bound once per process: the CLI, the
  * scheduler and the status page all run partitions through `runOne`.
  */
-import type { Db } from "../db/types.ts";
+import type { Db } from "../../db/types.ts";
 import type { Job } from "./job.ts";
 import { runPartition, type RunResult } from "./partition_run.ts";
 import type { ExtractDeps } from "./extract.ts";
