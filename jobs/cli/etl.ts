@@ -42,6 +42,8 @@ How:
   --allow-partial      also run days that are not over yet (today, UTC)
   --allow-empty        let a day with 0 readings replace rows a previous run wrote
   --allow-shrink       let a day shrink by more than ETL_MAX_SHRINK percent
+  --timings            print how long each phase of the run took (stderr; one
+                       day at a time gives clean figures)
   -h, --help           this text
 
 Output: one line per partition (on a terminal a live progress line instead,
@@ -70,6 +72,8 @@ export interface CliArgs {
   select: Selection;
   concurrency: number;
   dryRun: boolean;
+  /** Print the phases' times at the end (stderr). */
+  timings: boolean;
   flags: RunFlags;
 }
 
@@ -93,6 +97,7 @@ export function parseCliArgs(args: string[]): CliArgs | null {
         "allow-partial": { type: "boolean" },
         "allow-empty": { type: "boolean" },
         "allow-shrink": { type: "boolean" },
+        timings: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -154,6 +159,7 @@ export function parseCliArgs(args: string[]): CliArgs | null {
     select,
     concurrency,
     dryRun: !!values["dry-run"],
+    timings: !!values.timings,
     flags: {
       allowPartial: values["allow-partial"],
       allowEmpty: values["allow-empty"],

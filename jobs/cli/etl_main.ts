@@ -1,6 +1,11 @@
 /** Edge of `deno task etl`: environment, database, signals, exit code. */
 import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
+import { Timings } from "../core/timings.ts";
+
+// Process start and module loading end here (for --timings).
+const timings = new Timings();
+timings.mark("start+imports");
 
 async function main(): Promise<number> {
   let args;
@@ -33,6 +38,10 @@ async function main(): Promise<number> {
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   const ctx = await openRunner("etl");
+  if (args.timings) {
+    timings.mark("connect+schema");
+    ctx.mark = timings.mark;
+  }
   try {
     return await runCli(args, ctx, {
       out: (l) => console.log(l),
@@ -46,6 +55,10 @@ async function main(): Promise<number> {
     await ctx.db.close();
     for (const [name, fn] of Object.entries(handlers)) {
       Deno.removeSignalListener(name as Deno.Signal, fn);
+    }
+    if (args.timings) {
+      timings.mark("close");
+      console.error(timings.line());
     }
   }
 }

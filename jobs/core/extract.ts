@@ -41,6 +41,8 @@ export interface ExtractDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   log: (message: string) => void;
+  /** Ends a named phase of the run (`deno task etl --timings`; see timings.ts). */
+  mark?: (phase: string) => void;
 }
 
 export interface ExtractResult {
@@ -148,6 +150,7 @@ async function attemptOnce(
       `the source API answered with ${type || "no content type"}, not text/csv`,
     );
   }
+  deps.mark?.("http");
   const body = new CheckedCsv(res.body!, signal, timeout, opts.timeoutMs, opts.variables);
   try {
     await s.copyFrom(opts.copySql, body);
@@ -164,6 +167,7 @@ async function attemptOnce(
     );
   }
   body.assertComplete();
+  deps.mark?.("body+copy");
   return body.bytes;
 }
 

@@ -149,6 +149,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     };
   }
   const { runId } = claim;
+  deps.mark?.("claim");
   deps.onClaimed?.(runId);
   let lost = false;
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
@@ -161,6 +162,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
       if (input.kind === "api") {
         const t = performance.now();
         await s.exec(input.createStaging);
+        deps.mark?.("session+staging");
         const extracted = await extractDay(s, deps, {
           apiUrl: opts.apiUrl,
           token: opts.token,
@@ -175,18 +177,22 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         });
         attempts = extracted.attempts;
         fingerprint = await stagingFingerprint(s, input, day);
+        deps.mark?.("fingerprint");
         phases.extract = since(t);
       }
       await deps.beforeFinal?.();
       throwIfCancelled(opts.signal);
       const t = performance.now();
       try {
-        return await s.transaction((tx) =>
+        const final = await s.transaction((tx) =>
           finalTransaction(tx, deps, opts, runId, () => lost, fingerprint, attempts)
         );
+        deps.mark?.("commit");
+        return final;
       } finally {
         phases.transaction = since(t);
         if (input.kind === "api") await s.exec(input.dropStaging).catch(() => {});
+        deps.mark?.("drop staging");
       }
     };
     const final = await db.session(async (s) => {
@@ -199,6 +205,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         stopStatement();
       }
     });
+    deps.mark?.("session end");
     return { ...final, runId, attempts, phases, ms: since(started) };
   } catch (e) {
     const isCancel = e instanceof CancelledError || opts.signal?.aborted === true;
@@ -280,7 +287,9 @@ async function finalTransaction(
   let builtFrom: Record<string, number> | null = null;
   if (input.kind === "api") {
     rowsIn = await validateStaging(tx, input, day);
+    deps.mark?.("validate");
     await guards(tx, opts, rowsIn);
+    deps.mark?.("guards");
   } else {
     // Checked again inside the transaction: an upstream run may have started since.
     const waiting = await upstreamNotReady(tx, job, day);
@@ -295,11 +304,13 @@ async function finalTransaction(
   const held = await tx.query(SQL.holdClaim, [job.name, day, runId]);
   if (held.length === 0 || lost()) throw lostClaim();
   await tx.query(job.deleteDaySql, [day]);
+  deps.mark?.("delete");
   await deps.afterDelete?.(tx);
   const [{ rows_out: rowsOut }] = await tx.query<{ rows_out: number }>(
     job.transform.sql,
     job.transformTakesDay ? [day] : [],
   );
+  deps.mark?.("transform");
   const status = (input.kind === "api" ? rowsIn === 0 : rowsOut === 0) ? "empty" : "succeeded";
   const recorded = await tx.query<{ tx_ms: number }>(SQL.recordSuccess, [
     job.name,
@@ -326,6 +337,7 @@ async function finalTransaction(
     recorded[0].tx_ms,
     attempts || null,
   ]);
+  deps.mark?.("record");
   return { status, rowsIn, rowsOut };
 }
 
