@@ -171,16 +171,34 @@ export class PostgresDb implements Db {
 
   async session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
     const c = await this.#connect(this.#pool);
+    let ended = false;
+    let cancelling: Promise<void> | null = null;
+    const cancel = () => {
+      if (ended) return Promise.resolve();
+      const pid = (c as unknown as { processID: number }).processID;
+      return cancelling ??= this.#cancelBackend(pid).catch(() => {});
+    };
+    // A connection that was sent a cancel is closed, never pooled: the cancel
+    // is awaited first, so it cannot land on the next user's statement.
+    const closeIfCancelled = async () => {
+      ended = true;
+      if (!cancelling) return false;
+      await cancelling;
+      c.release(true);
+      return true;
+    };
     let result: T;
     try {
-      result = await fn({ ...queryable(c), transaction: (f) => inTransaction(c, f) });
+      result = await fn({ ...queryable(c), transaction: (f) => inTransaction(c, f), cancel });
     } catch (e) {
+      if (await closeIfCancelled()) throw e;
       // Reuse the connection only if it is clean again; otherwise drop it (and its TEMP tables).
       const clean = !isBroken(c) &&
         await c.query("ROLLBACK; DISCARD TEMP").then(() => true, () => false);
       c.release(!clean);
       throw e;
     }
+    if (await closeIfCancelled()) return result;
     try {
       // What the session made TEMP must not outlive it on a pooled connection.
       await c.query("DISCARD TEMP");
@@ -190,6 +208,22 @@ export class PostgresDb implements Db {
     }
     c.release();
     return result;
+  }
+
+  /**
+   * `pg_cancel_backend(pid)` on a connection of its own, so a cancel never
+   * waits behind a full pool; resolves once the server has signalled it.
+   */
+  async #cancelBackend(pid: number): Promise<void> {
+    const options = (this.#pool as unknown as { options: pg.PoolConfig }).options;
+    const client = new pg.Client({ ...options, application_name: "windbin cancel" });
+    guard(client);
+    try {
+      await client.connect();
+      await client.query("SELECT pg_cancel_backend($1)", [pid]);
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {

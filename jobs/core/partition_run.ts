@@ -198,11 +198,11 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     const final = await db.session(async (s) => {
       // A signal also stops a statement in flight (a COPY, a lock wait in the
       // final transaction): cancelled from another connection, rolled back.
-      const stopStatement = await cancelOnAbort(db, s, opts.signal);
+      const stopStatement = cancelOnAbort(s, opts.signal);
       try {
         return await sessionRun(s);
       } finally {
-        stopStatement();
+        await stopStatement();
       }
     });
     deps.mark?.("session end");
@@ -261,15 +261,22 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   }
 }
 
-/** On abort, cancels whatever statement the session runs (PostgreSQL); returns an unsubscriber. */
-async function cancelOnAbort(db: Db, s: Session, signal?: AbortSignal): Promise<() => void> {
-  if (!signal || db.kind !== "postgres") return () => {};
-  const [{ pid }] = await s.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+/**
+ * On abort, cancels whatever statement the session runs (PostgreSQL). The
+ * returned function unsubscribes and waits for a cancel that was sent: the
+ * session then closes its connection instead of pooling it (Session.cancel).
+ */
+function cancelOnAbort(s: Session, signal?: AbortSignal): () => Promise<void> {
+  if (!signal) return () => Promise.resolve();
+  let sent: Promise<void> = Promise.resolve();
   const onAbort = () => {
-    db.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+    sent = s.cancel();
   };
   signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
+  return async () => {
+    signal.removeEventListener("abort", onAbort);
+    await sent;
+  };
 }
 
 async function finalTransaction(
