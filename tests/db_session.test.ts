@@ -108,8 +108,9 @@ Deno.test({
       assert.ok(!pids.includes(first) && !pids.includes(second), `reused: ${pids}`);
       // After the session ended, cancel() does nothing.
       let late: (() => Promise<void>) | null = null;
-      await db.session(async (s) => {
+      await db.session((s) => {
         late = () => s.cancel();
+        return Promise.resolve();
       });
       await late!();
       await Promise.all(Array.from({ length: 10 }, () => db.query("SELECT pg_sleep(0.01)")));
