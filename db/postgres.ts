@@ -68,19 +68,24 @@ async function copyFrom(
   });
   let failure: { e: unknown } | null = null;
   done.catch((e) => failure ??= { e });
+  // A COPY that fails (a lost connection, say) emits 'error' and never drains:
+  // waiting for room to write ends then too.
+  const settled = done.then(() => {}, () => {});
   try {
     for await (const chunk of body) {
       if (failure) break;
       if (!sink.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const go = () => {
-            sink.off("drain", go);
-            sink.off("close", go);
-            resolve();
-          };
-          sink.once("drain", go);
-          sink.once("close", go);
-        });
+        let go = () => {};
+        await Promise.race([
+          settled,
+          new Promise<void>((resolve) => {
+            go = () => resolve();
+            sink.once("drain", go);
+            sink.once("close", go);
+          }),
+        ]);
+        sink.off("drain", go);
+        sink.off("close", go);
       }
     }
   } catch (e) {

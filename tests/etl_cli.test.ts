@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { migratedDb, tempDir, TEST_DATABASE_URL } from "./helpers/databases.ts";
-import { csv, dayCsv, startFakeApi, status } from "./helpers/fake_api.ts";
+import { copy, dayCopy, startFakeApi, status } from "./helpers/fake_api.ts";
 
 const DAY = "2024-01-02";
 
@@ -72,7 +72,7 @@ Deno.test("etl cli: on the embedded database, success prints a summary and exits
   const dataDir = await tempDir("etl_cli_");
   const api = startFakeApi();
   try {
-    api.answer(csv(dayCsv(DAY, 60)));
+    api.answer(copy(dayCopy(DAY, 60)));
     const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
@@ -101,7 +101,7 @@ Deno.test("etl cli: without API_TOKEN it uses the token the embedded API wrote, 
     assert.equal(none.code, 2);
     assert.match(none.stderr, /API_TOKEN is not set/);
     await Deno.writeTextFile(`${dataDir}/api-token`, "from-file\n");
-    api.answer(csv(dayCsv(DAY, 600)));
+    api.answer(copy(dayCopy(DAY, 600)));
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file");
@@ -122,7 +122,7 @@ Deno.test({
       // A slow answer keeps the first process inside its claim while the second starts.
       api.answer(async (req) => {
         await new Promise((r) => setTimeout(r, 3000));
-        return csv(dayCsv(DAY, 60))(req);
+        return copy(dayCopy(DAY, 60))(req);
       });
       const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
       const [a, b] = await Promise.all([etl(["--date", DAY], env), etl(["--date", DAY], env)]);
@@ -145,7 +145,7 @@ Deno.test("etl cli: a second process on a busy embedded database is refused at o
   try {
     api.answer(async (req) => {
       await new Promise((r) => setTimeout(r, 2500));
-      return csv(dayCsv(DAY, 600))(req);
+      return copy(dayCopy(DAY, 600))(req);
     });
     const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
     const first = etl(["--date", DAY], env);

@@ -7,12 +7,18 @@
 import assert from "node:assert/strict";
 import { runPartition } from "../jobs/core/partition_run.ts";
 import { testBackends } from "./helpers/databases.ts";
-import { csv } from "./helpers/fake_api.ts";
+import { copy, copyBody } from "./helpers/fake_api.ts";
 import { DAY, runBench } from "./helpers/runs.ts";
 
 const dir = new URL("./fixtures/golden/", import.meta.url);
-const day = await Deno.readTextFile(new URL("day.csv", dir));
 const parse = (text: string) => text.trim().split("\n").slice(1).map((l) => l.split(","));
+// The readings as the source API sends them to the runner (binary COPY).
+const day = copyBody(
+  parse(await Deno.readTextFile(new URL("day.csv", dir))).map(([at, ...values]) => ({
+    at,
+    values: values.map((v) => v === "" ? null : Number(v)),
+  })),
+);
 const expectedEtl = parse(await Deno.readTextFile(new URL("expected_etl.csv", dir)));
 const [expectedDaily] = parse(await Deno.readTextFile(new URL("expected_daily.csv", dir)));
 
@@ -30,7 +36,7 @@ testBackends(
   async (_t, backend) => {
     const b = await runBench(backend);
     try {
-      b.api.answer(csv(day));
+      b.api.answer(copy(day));
       const etl = await runPartition(b.deps(), b.opts());
       assert.equal(etl.status, "succeeded", JSON.stringify(etl));
       const got = await b.db.query<{ t: string; name: string; value: number | null }>(

@@ -1,9 +1,9 @@
 /**
  * One partition run of any declared job:
  *
- *   claim → (extract into staging → fingerprint) → ONE short transaction:
- *   validate → guards → hold the claim → delete the job's rows of the day →
- *   insert the new ones → record the partition and the run.
+ *   claim → (extract into staging, checked and fingerprinted on arrival) →
+ *   ONE short transaction: guards → hold the claim → delete the job's rows
+ *   of the day → insert the new ones → record the partition and the run.
  *
  * The extract (HTTP, retries, backoff) runs before that transaction, in
  * autocommit on the run's own session, so no transaction stays open while
@@ -14,11 +14,9 @@
  */
 import type { Db, Session, Tx } from "../../db/types.ts";
 import { readSqlFiles } from "../../sql/load.ts";
-import { fingerprintSql } from "../../sql/fingerprint.ts";
 import { claimPartition, type ClaimRequest, type Holder, startHeartbeat } from "./claim.ts";
 import { cancelled, extractDay, type ExtractDeps, throwIfCancelled } from "./extract.ts";
-import { validateStaging } from "./validate.ts";
-import type { ApiInputSql, Job } from "./job.ts";
+import type { Job } from "./job.ts";
 import { CancelledError, describeTargetError, GuardError, LostClaimError } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
 import { isOver } from "./days.ts";
@@ -78,7 +76,7 @@ export interface RunOptions {
 
 export interface Phases {
   claim: number;
-  /** Extract into staging and its fingerprint (0 for a pure-SQL job). */
+  /** Extract into staging, checked and fingerprinted on the way (0 for a pure-SQL job). */
   extract: number;
   /** The final transaction, commit included. */
   transaction: number;
@@ -110,6 +108,12 @@ export type RunResult =
   | { status: "refused"; reason: string };
 
 const since = (t: number) => Math.round(performance.now() - t);
+
+/** What the extract loaded: its readings and the day's source fingerprint. */
+interface Extracted {
+  readings: number;
+  fingerprint: { readings: number; checksum: string };
+}
 
 interface Final {
   status: "succeeded" | "empty";
@@ -157,27 +161,25 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   let attempts = 0;
   try {
     const sessionRun = async (s: Session): Promise<Final> => {
-      let fingerprint: { readings: number; checksum: string } | null = null;
+      let extracted: Extracted | null = null;
       const input = job.input;
       if (input.kind === "api") {
         const t = performance.now();
-        await s.exec(input.createStaging);
+        await s.exec(input.staging.create);
         deps.mark?.("session+staging");
-        const extracted = await extractDay(s, deps, {
+        const r = await extractDay(s, deps, {
           apiUrl: opts.apiUrl,
           token: opts.token,
           day,
           variables: input.variables,
-          copySql: input.copyStaging,
-          clearSql: input.clearStaging,
+          staging: input.staging,
           attempts: opts.attempts,
           timeoutMs: opts.timeoutMs,
           backoffMs: opts.backoffMs,
           signal: opts.signal,
         });
-        attempts = extracted.attempts;
-        fingerprint = await stagingFingerprint(s, input, day);
-        deps.mark?.("fingerprint");
+        attempts = r.attempts;
+        extracted = { readings: r.readings, fingerprint: r.fingerprint };
         phases.extract = since(t);
       }
       await deps.beforeFinal?.();
@@ -185,14 +187,13 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
       const t = performance.now();
       try {
         const final = await s.transaction((tx) =>
-          finalTransaction(tx, deps, opts, runId, () => lost, fingerprint, attempts)
+          finalTransaction(tx, deps, opts, runId, () => lost, extracted, attempts)
         );
         deps.mark?.("commit");
         return final;
       } finally {
+        // Staging goes with the session (the adapter's DISCARD TEMP).
         phases.transaction = since(t);
-        if (input.kind === "api") await s.exec(input.dropStaging).catch(() => {});
-        deps.mark?.("drop staging");
       }
     };
     const final = await db.session(async (s) => {
@@ -285,16 +286,15 @@ async function finalTransaction(
   opts: RunOptions,
   runId: number,
   lost: () => boolean,
-  fingerprint: { readings: number; checksum: string } | null,
+  extracted: Extracted | null,
   attempts: number,
 ): Promise<Final> {
   const { job, day } = opts;
   const input = job.input;
   let rowsIn: number | null = null;
   let builtFrom: Record<string, number> | null = null;
-  if (input.kind === "api") {
-    rowsIn = await validateStaging(tx, input, day);
-    deps.mark?.("validate");
+  if (extracted) {
+    rowsIn = extracted.readings;
     await guards(tx, opts, rowsIn);
     deps.mark?.("guards");
   } else {
@@ -329,8 +329,8 @@ async function finalTransaction(
     rowsIn,
     rowsOut,
     builtFrom ? JSON.stringify(builtFrom) : null,
-    fingerprint?.readings ?? null,
-    fingerprint?.checksum ?? null,
+    extracted?.fingerprint.readings ?? null,
+    extracted?.fingerprint.checksum ?? null,
   ]);
   if (recorded.length === 0) throw lostClaim();
   await tx.query(SQL.finishRun, [
@@ -372,19 +372,6 @@ async function guards(tx: Tx, opts: RunOptions, rowsIn: number): Promise<void> {
         `nothing was replaced. If the source really lost readings, run it again with --allow-shrink`,
     );
   }
-}
-
-async function stagingFingerprint(
-  s: Session,
-  input: ApiInputSql,
-  day: string,
-): Promise<{ readings: number; checksum: string }> {
-  const [fp] = await s.query<{ readings: number; checksum: string }>(
-    fingerprintSql("staging", input.variables),
-    [day, day],
-  );
-  // No readings: no row; the source omits such days too.
-  return fp ?? { readings: 0, checksum: "" };
 }
 
 interface UpstreamRow {

@@ -217,9 +217,12 @@ function staleness(
     }
   }
   if (job.input.kind === "api" && q.fingerprints?.has(job.name)) {
+    // The source leaves days without readings out; two empty days are equal whatever was stored.
     const now = fp ?? { readings: 0, checksum: "" };
     const had = { readings: r.source_readings, checksum: r.source_checksum };
-    if (had.readings !== null && (had.readings !== now.readings || had.checksum !== now.checksum)) {
+    const changed = had.readings !== now.readings ||
+      (now.readings > 0 && had.checksum !== now.checksum);
+    if (had.readings !== null && changed) {
       const delta = now.readings - had.readings;
       return {
         reason: "source",

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Db } from "../../db/types.ts";
 import { type BackendName, migratedDb } from "./databases.ts";
-import { csv, dayCsv, startFakeApi } from "./fake_api.ts";
+import { copy, dayCopy, startFakeApi } from "./fake_api.ts";
 import { type RunDeps, type RunOptions, runPartition } from "../../jobs/core/partition_run.ts";
 import { findJob, type Job, resolveJobs } from "../../jobs/core/job.ts";
 import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
@@ -130,7 +130,7 @@ export async function runsOf(db: Db) {
 
 /** Runs the day once from a clean 1-minute CSV, so failure tests have previous data to keep. */
 export async function succeedOnce(b: Bench, day = DAY) {
-  b.api.answer(csv(dayCsv(day, 60)));
+  b.api.answer(copy(dayCopy(day, 60)));
   const r = await runPartition(b.deps(), b.opts({ day }));
   assert.equal(r.status, "succeeded", JSON.stringify(r));
   return await dayRows(b.db, day);
@@ -144,7 +144,7 @@ export function serveDays(b: Bench, bad: ReadonlySet<string> = new Set()) {
     if (url.pathname !== "/data") return new Response("not here", { status: 404 });
     const day = url.searchParams.get("date")!;
     if (bad.has(day)) return new Response("the source is broken today", { status: 400 });
-    return csv(dayCsv(day, 600))(req);
+    return copy(dayCopy(day, 600))(req);
   });
 }
 
