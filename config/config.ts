@@ -35,8 +35,8 @@ export interface Config {
   apiStreams: number;
   /** A /data client that reads nothing for this long is cut off and its query cancelled. */
   streamStallSeconds: number;
-  /** Extract attempts per run (1 = no retry). */
-  etlAttempts: number;
+  /** How long an extract retries transient failures, seconds (0 = no retry). */
+  etlRetrySeconds: number;
   /** Per-attempt timeout of the extract request. */
   etlTimeoutMs: number;
   /** How long a claim on a partition lives without a heartbeat. */
@@ -78,7 +78,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
     apiStreams: int(get, "API_STREAMS", 10, 1, 1000),
     streamStallSeconds: int(get, "STREAM_STALL_SECONDS", 30, 1, 3600),
-    etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
+    etlRetrySeconds: int(get, "ETL_RETRY_SECONDS", 60, 0, 86_400),
     etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
     leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
     seedDemo: bool(get, "SEED_DEMO", false),

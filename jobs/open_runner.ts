@@ -49,7 +49,7 @@ export async function openRunner(
     settings: {
       apiUrl: cfg.sourceApiUrl,
       token,
-      attempts: cfg.etlAttempts,
+      retrySeconds: cfg.etlRetrySeconds,
       timeoutMs: cfg.etlTimeoutMs,
       leaseSeconds: cfg.leaseSeconds,
       maxShrink: cfg.maxShrink,

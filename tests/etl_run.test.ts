@@ -139,11 +139,72 @@ testBackends("etl: 503 twice then 200 succeeds after retries with backoff", asyn
     // Exponential with full jitter (random() = 0.5 here): 0.5 * 100, 0.5 * 200.
     assert.deepEqual(sleeps, [50, 100]);
     assert.equal(s.logs.length, 2);
-    assert.match(s.logs[0], /attempt 1\/3 failed: the source API answered 503/);
+    assert.match(s.logs[0], /attempt 1 failed: the source API answered 503/);
   } finally {
     await s.close();
   }
 });
+
+testBackends(
+  "etl: a 503 or 429 with Retry-After is waited out as asked, within ETL_RETRY_SECONDS",
+  async (t, backend) => {
+    const s = await setup(backend);
+    try {
+      const busy = (code: number, after: string) => () =>
+        new Response("busy", { status: code, headers: { "retry-after": after } });
+      const sleeps = s.sleeps;
+      const deps = () => s.deps();
+      await t.step("waits what the server asks, then succeeds", async () => {
+        sleeps.length = 0;
+        s.api.answer(busy(503, "3"), busy(429, "1"), copy(dayCopy(DAY, 600)));
+        const r = await runPartition(deps(), s.opts({ attempts: undefined, retrySeconds: 60 }));
+        assert.equal(r.status, "succeeded", JSON.stringify(r));
+        assert.equal(r.status === "succeeded" && r.attempts, 3);
+        // random() = 0.5: the asked delay plus half of its tenth as jitter.
+        assert.deepEqual(sleeps, [3150, 1050]);
+        assert.match(s.logs.at(-1)!, /retrying in 1050 ms \(as its Retry-After asks\)/);
+      });
+      await t.step("asked for more than the budget has left: gives up at once", async () => {
+        sleeps.length = 0;
+        const before = s.api.requests.length;
+        s.api.answer(busy(503, "120"));
+        const r = await runPartition(deps(), s.opts({ attempts: undefined, retrySeconds: 60 }));
+        assert.equal(r.status, "failed");
+        assert.match(
+          r.status === "failed" ? r.error : "",
+          /answered 503.*gave up after 1 attempt: the source API asks to wait 120 s, more than the [\d.]+ s left of ETL_RETRY_SECONDS = 60/,
+        );
+        assert.equal(s.api.requests.length - before, 1);
+        assert.deepEqual(sleeps, []);
+      });
+      await t.step("without Retry-After: backoff until the budget is spent", async () => {
+        sleeps.length = 0;
+        s.api.answer(status(503));
+        const r = await runPartition(
+          deps(),
+          s.opts({ attempts: undefined, retrySeconds: 5, backoffMs: 1000 }),
+        );
+        assert.equal(r.status, "failed");
+        assert.match(
+          r.status === "failed" ? r.error : "",
+          /gave up after 5 attempts in [\d.]+ s \(ETL_RETRY_SECONDS = 5\)/,
+        );
+        // 0.5 x 1, 2, 4 s, then what is left of the 5 s.
+        assert.deepEqual(sleeps.slice(0, 3), [500, 1000, 2000]);
+        assert.ok(sleeps.reduce((a, b) => a + b, 0) <= 5000, `slept ${sleeps}`);
+      });
+      await t.step("ETL_RETRY_SECONDS = 0: no retry", async () => {
+        const before = s.api.requests.length;
+        s.api.answer(busy(503, "1"));
+        const r = await runPartition(deps(), s.opts({ attempts: undefined, retrySeconds: 0 }));
+        assert.equal(r.status, "failed");
+        assert.equal(s.api.requests.length - before, 1);
+      });
+    } finally {
+      await s.close();
+    }
+  },
+);
 
 testBackends(
   "etl: API down fails after the configured attempts and keeps the previous data",

@@ -56,7 +56,7 @@ partition was being run by another runner, 130/143 stopped by SIGINT/SIGTERM
 (runs in flight rolled back, claims released).
 
 Configuration (environment): SOURCE_API_URL, API_TOKEN, TARGET_DATABASE_URL
-(unset: embedded database under DATA_DIR), PARTITION_START, ETL_ATTEMPTS,
+(unset: embedded database under DATA_DIR), PARTITION_START, ETL_RETRY_SECONDS,
 ETL_TIMEOUT_MS, ETL_LEASE_SECONDS, ETL_MAX_SHRINK, RETRY_DELAY_SECONDS.
 See README.md.`;
 

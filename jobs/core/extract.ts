@@ -33,8 +33,14 @@ export interface ExtractOptions {
   variables: readonly string[];
   /** The session's staging table (staging.ts). */
   staging: StagingSql;
-  /** Attempts in all (1 = no retry). */
-  attempts: number;
+  /**
+   * The retry budget (ETL_RETRY_SECONDS): transient failures are tried again
+   * while it lasts, counted from the first attempt's start, waiting what a
+   * 503/429's Retry-After asks (else a backoff). 0: no retry.
+   */
+  retryMs: number;
+  /** At most this many attempts (default: as many as the budget allows). */
+  maxAttempts?: number;
   /** Per attempt, covering the whole response body. */
   timeoutMs: number;
   /** First backoff; doubles each retry, with full jitter, capped at `maxBackoffMs`. */
@@ -52,6 +58,8 @@ export interface ExtractDeps {
   log: (message: string) => void;
   /** Ends a named phase of the run (`deno task etl --timings`; see timings.ts). */
   mark?: (phase: string) => void;
+  /** Milliseconds on a monotonic clock, for the retry budget (default performance.now). */
+  clock?: () => number;
 }
 
 export interface ExtractResult {
@@ -84,6 +92,9 @@ export async function extractDay(
   const url = dataUrl(opts.apiUrl, opts.day, opts.variables);
   const base = opts.backoffMs ?? 500;
   const cap = opts.maxBackoffMs ?? 15_000;
+  const clock = deps.clock ?? (() => performance.now());
+  const started = clock();
+  const deadline = started + opts.retryMs;
   for (let attempt = 1;; attempt++) {
     throwIfCancelled(opts.signal);
     if (attempt > 1) await s.exec(opts.staging.clear);
@@ -91,23 +102,52 @@ export async function extractDay(
       return { attempts: attempt, ...await attemptOnce(s, deps, url, opts) };
     } catch (e) {
       if (opts.signal?.aborted) throw cancelled(opts.signal);
-      const transient = e instanceof TransientError;
-      if (!transient || attempt >= opts.attempts) {
-        if (transient && opts.attempts > 1) {
-          throw new TransientError(`${messageOf(e)} (gave up after ${attempt} attempts)`, {
-            cause: e,
-          });
-        }
-        throw e;
+      if (!(e instanceof TransientError)) throw e;
+      const left = deadline - clock();
+      const asked = e.retryAfterMs;
+      const budget = `ETL_RETRY_SECONDS = ${Math.round(opts.retryMs / 1000)}`;
+      const capped = opts.maxAttempts !== undefined && attempt >= opts.maxAttempts;
+      const tooLong = asked !== undefined && left > 0 && asked > left;
+      if (capped || left <= 0 || tooLong) {
+        if (attempt === 1 && !tooLong) throw e;
+        const why = tooLong
+          ? `: the source API asks to wait ${secs(asked)} s, more than the ${
+            secs(left)
+          } s left of ${budget}`
+          : capped
+          ? ""
+          : ` in ${secs(clock() - started)} s (${budget})`;
+        throw new TransientError(
+          `${messageOf(e)} (gave up after ${attempt} attempt${attempt > 1 ? "s" : ""}${why})`,
+          { cause: e },
+        );
       }
-      const delay = Math.round(deps.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+      // What the server asked for (with a little jitter, so waiting runners do not
+      // all come back at once), else exponential backoff with full jitter.
+      const wait = asked !== undefined
+        ? asked + Math.min(1000, asked / 10) * deps.random()
+        : deps.random() * Math.min(cap, base * 2 ** (attempt - 1));
+      const delay = Math.round(Math.min(wait, left));
       deps.log(
-        `attempt ${attempt}/${opts.attempts} failed: ${messageOf(e)}; retrying in ${delay} ms`,
+        `attempt ${attempt} failed: ${messageOf(e)}; retrying in ${delay} ms` +
+          (asked !== undefined ? " (as its Retry-After asks)" : ""),
       );
       await deps.sleep(delay, opts.signal);
     }
   }
 }
+
+const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
+
+/** A Retry-After header (delay-seconds or an HTTP date) in ms from `now`; undefined if absent or bad. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 export function cancelled(signal: AbortSignal): CancelledError {
   const why = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "");
   return new CancelledError(`cancelled${why ? ` (${why})` : ""}; nothing was committed`);
@@ -148,7 +188,9 @@ async function attemptOnce(
       detail ? `: ${detail}` : ""
     }`;
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      throw new TransientError(what);
+      const e = new TransientError(what);
+      e.retryAfterMs = retryAfterMs(res.headers.get("retry-after"));
+      throw e;
     }
     throw new ApiRefusedError(
       res.status === 401 || res.status === 403

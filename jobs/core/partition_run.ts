@@ -51,7 +51,10 @@ export interface RunOptions {
   runner: string;
   apiUrl: string;
   token: string;
-  attempts: number;
+  /** Retry budget of the extract in seconds (ETL_RETRY_SECONDS; default 60, 0 = no retry). */
+  retrySeconds?: number;
+  /** At most this many extract attempts (default: as many as the budget allows). */
+  attempts?: number;
   timeoutMs: number;
   leaseSeconds: number;
   backoffMs?: number;
@@ -173,7 +176,8 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
           day,
           variables: input.variables,
           staging: input.staging,
-          attempts: opts.attempts,
+          retryMs: (opts.retrySeconds ?? 60) * 1000,
+          maxAttempts: opts.attempts,
           timeoutMs: opts.timeoutMs,
           backoffMs: opts.backoffMs,
           signal: opts.signal,

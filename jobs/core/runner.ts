@@ -10,7 +10,8 @@ import type { ExtractDeps } from "./extract.ts";
 export interface RunnerSettings {
   apiUrl: string;
   token: string;
-  attempts: number;
+  /** Retry budget of an extract, seconds (ETL_RETRY_SECONDS). */
+  retrySeconds: number;
   timeoutMs: number;
   leaseSeconds: number;
   /** 0..1 */
@@ -54,7 +55,7 @@ export function runOne(
     runner: ctx.runner,
     apiUrl: s.apiUrl,
     token: s.token,
-    attempts: s.attempts,
+    retrySeconds: s.retrySeconds,
     timeoutMs: s.timeoutMs,
     leaseSeconds: s.leaseSeconds,
     backoffMs: s.backoffMs,

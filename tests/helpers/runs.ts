@@ -26,12 +26,22 @@ export async function runBench(backend: BackendName, partitionStart = "2024-01-0
   const t = await migratedDb(backend, "target");
   const api = startFakeApi();
   const logs: string[] = [];
+  // Waits take no time; they are recorded, and the retry budget counts them on a clock of its own.
+  const sleeps: number[] = [];
+  let waited = 0;
+  const sleep = (ms: number) => {
+    sleeps.push(ms);
+    waited += ms;
+    return Promise.resolve();
+  };
+  const clock = () => performance.now() + waited;
   const jobs = await declaredJobs(partitionStart);
   const etl = findJob(jobs, "etl");
   const deps = (extra: Partial<RunDeps> = {}): RunDeps => ({
     db: t.db,
     fetch,
-    sleep: () => Promise.resolve(),
+    sleep,
+    clock,
     random: () => 0.5,
     log: (m) => logs.push(m),
     ...extra,
@@ -55,7 +65,7 @@ export async function runBench(backend: BackendName, partitionStart = "2024-01-0
     settings: {
       apiUrl: api.url,
       token: "secret-token",
-      attempts: 2,
+      retrySeconds: 2,
       timeoutMs: 5000,
       leaseSeconds: 30,
       maxShrink: 0.1,
@@ -65,7 +75,8 @@ export async function runBench(backend: BackendName, partitionStart = "2024-01-0
     runner: "test:1",
     now: () => LATER,
     fetch,
-    sleep: () => Promise.resolve(),
+    sleep,
+    clock,
     random: () => 0.5,
     log: (m) => logs.push(m),
     ...extra,
@@ -81,6 +92,7 @@ export async function runBench(backend: BackendName, partitionStart = "2024-01-0
     opts,
     ctx,
     logs,
+    sleeps,
     async close() {
       await api.close();
       await t.close();
