@@ -256,7 +256,8 @@ async function execute(
   tick();
   const outcomes = await runPlan(
     items,
-    (item) => runOne(ctx, item.job, item.day, trigger, args.flags, io.signal, item.runId),
+    (item, hooks) =>
+      runOne(ctx, item.job, item.day, trigger, args.flags, io.signal, item.runId, hooks),
     {
       concurrency: args.concurrency,
       signal: io.signal,

@@ -36,6 +36,8 @@ export interface RunDeps extends ExtractDeps {
   db: Db;
   /** Called once the partition is claimed (the status page answers then). */
   onClaimed?: (runId: number) => void;
+  /** Called once the extract is done and the final transaction is about to begin. */
+  onFinal?: () => void;
   /** Test seam: runs after staging is loaded, before the final transaction begins. */
   beforeFinal?: () => Promise<void>;
   /** Test seam: runs inside the final transaction right after the day's rows were deleted. */
@@ -186,6 +188,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         extracted = { readings: r.readings, fingerprint: r.fingerprint };
         phases.extract = since(t);
       }
+      deps.onFinal?.();
       await deps.beforeFinal?.();
       throwIfCancelled(opts.signal);
       const t = performance.now();

@@ -46,9 +46,10 @@ export function runOne(
   flags: RunFlags = {},
   signal?: AbortSignal,
   expectRunId?: number | null,
+  hooks: { onFinal?: () => void } = {},
 ): Promise<RunResult> {
   const s = ctx.settings;
-  return runPartition(ctx, {
+  return runPartition({ ...ctx, ...hooks }, {
     job,
     day,
     trigger,
