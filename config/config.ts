@@ -53,6 +53,8 @@ export interface Config {
   schedulerConcurrency: number;
   /** `deno task start`: how many demo days (up to yesterday) it seeds. */
   demoDays: number;
+  /** The status page sits behind a reverse proxy: trust its X-Forwarded-Host/-Proto/-For. */
+  trustProxy: boolean;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -87,6 +89,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
     schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
     demoDays: int(get, "DEMO_DAYS", 10, 1, 366),
+    trustProxy: bool(get, "TRUST_PROXY", false),
   };
 }
 

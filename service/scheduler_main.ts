@@ -35,6 +35,8 @@ SIGINT/SIGTERM.`);
     maxAttempts: ctx.cfg.maxAttempts,
     port: ctx.cfg.runnerPort,
     token: ctx.settings.token,
+    maxRangeDays: ctx.cfg.maxRangeDays,
+    trustProxy: ctx.cfg.trustProxy,
     log,
   });
   const done = Promise.withResolvers<string>();

@@ -18,6 +18,10 @@ export interface ServiceOptions {
   port: number;
   /** The token that allows running partitions from the page. */
   token: string;
+  /** The longest day range the page and its API serve (MAX_RANGE_DAYS). */
+  maxRangeDays: number;
+  /** Trust a reverse proxy's X-Forwarded-* headers (TRUST_PROXY). */
+  trustProxy: boolean;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -69,13 +73,17 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
   if (o.port) {
     const source = runnerStatusSource({
       ctx,
-      reconcileAll: () => scheduler.reconcile("ui", { manual: true })?.catch(() => {}),
-      onRun: (job, day, r) => {
-        observe(job, day, r);
-        o.log({ event: "run", job, day, trigger: "ui", runner: ctx.runner, status: r.status });
-      },
+      reconcileAll: () => scheduler.reconcile("ui", { manual: true }),
+      onRun: observe,
+      log: o.log,
     });
-    const app = createStatusApp({ source, token: o.token, metrics });
+    const app = createStatusApp({
+      source,
+      token: o.token,
+      metrics,
+      maxRangeDays: o.maxRangeDays,
+      trustProxy: o.trustProxy,
+    });
     try {
       server = Deno.serve({ port: o.port, onListen: () => {} }, app.fetch);
       url = `http://localhost:${o.port}/`;

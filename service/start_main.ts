@@ -46,6 +46,8 @@ async function main(): Promise<number> {
         maxAttempts: cfg.maxAttempts,
         port: cfg.runnerPort,
         token,
+        maxRangeDays: cfg.maxRangeDays,
+        trustProxy: cfg.trustProxy,
         log,
       });
       // The source API's request latency goes to the same /metrics as the runner's.

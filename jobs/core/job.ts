@@ -31,6 +31,47 @@ export interface UpstreamInput {
   kind: "upstream";
 }
 
+/**
+ * What the status page shows of one day of a job. The page draws whatever is
+ * declared and names no job. A view's SQL file lives in the job's folder,
+ * `sql/<job>/view_<name>.sql`, and takes the day as $1 (YYYY-MM-DD).
+ */
+export type ViewDeclaration = ChartView | NumbersView;
+
+/**
+ * A chart of the day: one panel per series, its values as a line, with an
+ * optional min–max band behind it. The SQL returns one row per bin, ordered
+ * by `t` (the bin's start, text `YYYY-MM-DDTHH:MM:SSZ`), and the series'
+ * columns (float8, NULL where a bin has no value).
+ */
+export interface ChartView {
+  kind: "chart";
+  title: string;
+  sql: string;
+  /** Width of a bin: the line breaks where one is missing. */
+  binMinutes: number;
+  series: readonly ChartSeries[];
+}
+
+export interface ChartSeries {
+  /** Column drawn as the line. */
+  column: string;
+  label: string;
+  unit: string;
+  /** Decimals shown (default 1). */
+  digits?: number;
+  /** Columns of the band drawn behind the line. */
+  band?: { min: string; max: string };
+}
+
+/** Labelled numbers of the day: the SQL returns at most one row (none: nothing built yet). */
+export interface NumbersView {
+  kind: "numbers";
+  title: string;
+  sql: string;
+  numbers: readonly { column: string; label: string; unit: string; digits?: number }[];
+}
+
 export interface JobDeclaration {
   /** Lower-case name; its SQL lives in sql/<name>/. */
   name: string;
@@ -45,6 +86,8 @@ export interface JobDeclaration {
   deleteDay: string;
   /** Whether the transform takes the day as $1 (a staging transform reads staging only). */
   transformTakesDay: boolean;
+  /** What the status page shows of a day of this job (none: only its partitions). */
+  views?: readonly ViewDeclaration[];
 }
 
 /** An API input with its SQL files read: the same fields, holding SQL text. */
@@ -61,6 +104,8 @@ export interface Job {
   deleteDaySql: string;
   transform: Transform;
   transformTakesDay: boolean;
+  /** The declared views, each `sql` holding the file's text. */
+  views: readonly ViewDeclaration[];
 }
 
 export class JobError extends Error {
@@ -118,7 +163,25 @@ export async function resolveJobs(
       deleteDaySql: await readSql(d.deleteDay),
       transform: await currentTransform(d.name),
       transformTakesDay: d.transformTakesDay,
+      views: await readViews(d),
     };
+  }));
+}
+
+const VIEW_FILE = /^[a-z][a-z0-9_]*\/view_[a-z0-9_]+\.sql$/;
+
+async function readViews(d: JobDeclaration): Promise<ViewDeclaration[]> {
+  return await Promise.all((d.views ?? []).map(async (v) => {
+    if (!VIEW_FILE.test(v.sql)) {
+      throw new JobError(
+        `job "${d.name}": view "${v.title}" must name an SQL file sql/<job>/view_<name>.sql ` +
+          `(got "${v.sql}")`,
+      );
+    }
+    if (v.kind === "chart" && !(v.binMinutes > 0)) {
+      throw new JobError(`job "${d.name}": chart "${v.title}" needs binMinutes > 0`);
+    }
+    return { ...v, sql: await readSql(v.sql) };
   }));
 }
 
