@@ -131,6 +131,7 @@ export async function resolveJobs(
     if (d.firstDay !== undefined && !isDay(d.firstDay)) {
       throw new JobError(`job "${d.name}": firstDay must be YYYY-MM-DD (got "${d.firstDay}")`);
     }
+    checkViews(d);
     byName.set(d.name, d);
   }
   const ordered: JobDeclaration[] = [];
@@ -170,8 +171,8 @@ export async function resolveJobs(
 
 const VIEW_FILE = /^[a-z][a-z0-9_]*\/view_[a-z0-9_]+\.sql$/;
 
-async function readViews(d: JobDeclaration): Promise<ViewDeclaration[]> {
-  return await Promise.all((d.views ?? []).map(async (v) => {
+function checkViews(d: JobDeclaration): void {
+  for (const v of d.views ?? []) {
     if (!VIEW_FILE.test(v.sql)) {
       throw new JobError(
         `job "${d.name}": view "${v.title}" must name an SQL file sql/<job>/view_<name>.sql ` +
@@ -181,8 +182,11 @@ async function readViews(d: JobDeclaration): Promise<ViewDeclaration[]> {
     if (v.kind === "chart" && !(v.binMinutes > 0)) {
       throw new JobError(`job "${d.name}": chart "${v.title}" needs binMinutes > 0`);
     }
-    return { ...v, sql: await readSql(v.sql) };
-  }));
+  }
+}
+
+async function readViews(d: JobDeclaration): Promise<ViewDeclaration[]> {
+  return await Promise.all((d.views ?? []).map(async (v) => ({ ...v, sql: await readSql(v.sql) })));
 }
 
 async function readInputSql(i: ApiInput): Promise<ApiInputSql> {

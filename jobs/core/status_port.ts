@@ -28,6 +28,7 @@ import { describeTargetError, messageOf } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
 
 const RUNS_SQL = await readSql("ui/recent_runs.sql");
+const CAN_WRITE_SQL = await readSql("ui/can_write.sql");
 
 /** Fingerprints are asked of the source at most this often per range (one request a year of days). */
 const FINGERPRINT_TTL_MS = 60_000;
@@ -144,6 +145,17 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
         });
         const planned = makePlan(views, { jobs: ctx.jobs, select: {} }).items.length;
         if (planned === 0) return { kind: "nothing" };
+        // A reconcile on a database that cannot take writes would only fail every run: say so.
+        const [w] = await ctx.db.query<{ writable: boolean; privileged: boolean }>(CAN_WRITE_SQL);
+        if (!w.writable) {
+          throw new UnavailableError(REFUSING["25006"], "the runner's database is read-only");
+        }
+        if (!w.privileged) {
+          throw new UnavailableError(
+            REFUSING["42501"],
+            "the runner's role may not write partitions and runs",
+          );
+        }
         const started = reconcileAll();
         if (!started) {
           return { kind: "busy", message: "a reconcile is already running: nothing new started" };
@@ -303,7 +315,8 @@ export async function readView(
     : v.numbers.map((n) => n.column);
   let rows: Record<string, unknown>[] = [];
   try {
-    rows = await db.query<Record<string, unknown>>(v.sql, [day]);
+    // The day is $1; a view that ignores it gets no parameter (a bind of one would fail).
+    rows = await db.query<Record<string, unknown>>(v.sql, /\$1\b/.test(v.sql) ? [day] : []);
     const missing = rows.length ? columns.filter((c) => !(c in rows[0])) : [];
     if (v.kind === "chart" && rows.length && !("t" in rows[0])) missing.unshift("t");
     if (missing.length) throw new Error(`the view's SQL returns no column ${missing.join(", ")}`);
