@@ -77,7 +77,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     port,
     runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./.data",
-    maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
+    maxRangeDays: int(get, "MAX_RANGE_DAYS", 3660, 1, 3660),
     apiStreams: int(get, "API_STREAMS", 10, 1, 1000),
     streamStallSeconds: int(get, "STREAM_STALL_SECONDS", 30, 1, 3600),
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),

@@ -72,14 +72,25 @@ export function fmtDuration(ms: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+// One formatter per format (toLocaleString builds a new one on every call: slow on big pages).
+const INT = new Intl.NumberFormat("en-US");
+const FIXED = new Map<number, Intl.NumberFormat>();
+
 export function fmtInt(n: number | null): string {
-  return n === null ? "–" : n.toLocaleString("en-US");
+  return n === null ? "–" : INT.format(n);
 }
 
 export function fmtNum(n: number | null | undefined, digits = 1): string {
-  return n === null || n === undefined || !Number.isFinite(n)
-    ? "–"
-    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (n === null || n === undefined || !Number.isFinite(n)) return "–";
+  let f = FIXED.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat("en-US", {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    FIXED.set(digits, f);
+  }
+  return f.format(n);
 }
 
 /** An ISO instant as `YYYY-MM-DD HH:MM:SS` UTC. */
