@@ -63,6 +63,13 @@ async function endToEnd(backend: BackendName) {
       now: ctx.now,
       refreshSeconds: 1,
     });
+    // A day whose upstream partition has not succeeded is refused (409), and says why.
+    const blocked = await app.request("/api/partitions/summary/2024-05-30/run", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(blocked.status, 409);
+    assert.match((await blocked.json()).message, /waits for turbine 2024-05-30 \(missing\)/);
     const server = await serveApp(app.fetch);
     const browser = await launchBrowser();
     try {

@@ -261,7 +261,12 @@ export interface SeedPartition {
  * Writes partitions rows and one matching run each, in list order (run ids
  * follow it), in one statement whatever the count.
  */
-export async function seedPartitions(db: Pick<Db, "query">, list: SeedPartition[]): Promise<void> {
+export async function seedPartitions(
+  db: Pick<Db, "query">,
+  list: SeedPartition[],
+  /** What "now" is for `succeededAgoS` (default: the database's clock). */
+  at?: Date,
+): Promise<void> {
   if (list.length === 0) return;
   const col = <T>(f: (p: SeedPartition) => T) => list.map(f);
   await db.query(
@@ -273,8 +278,10 @@ export async function seedPartitions(db: Pick<Db, "query">, list: SeedPartition[
      ), r AS (
        INSERT INTO runs (job, day, trigger, runner, status, started_at, finished_at, rows_in,
                          rows_out, sql_version, error)
-       SELECT job, day, 'schedule', runner, status, now() - make_interval(secs => ago + dur),
-              CASE WHEN status = 'running' THEN NULL ELSE now() - make_interval(secs => ago) END,
+       SELECT job, day, 'schedule', runner, status,
+              coalesce($12::timestamptz, now()) - make_interval(secs => ago + dur),
+              CASE WHEN status = 'running' THEN NULL
+                   ELSE coalesce($12::timestamptz, now()) - make_interval(secs => ago) END,
               rows_in, rows_out, sql_version, error
        FROM input ORDER BY n
        RETURNING id, job, day, status, runner, started_at, finished_at
@@ -302,6 +309,7 @@ export async function seedPartitions(db: Pick<Db, "query">, list: SeedPartition[
       col((p) => p.succeededAgoS ?? 3600),
       col((p) => (p.durationMs ?? 1234) / 1000),
       col((p) => p.runner ?? "seed-host:4242"),
+      at?.toISOString() ?? null,
     ],
   );
 }
@@ -589,7 +597,9 @@ export async function seedShowcase(db: Pick<Db, "query">): Promise<void> {
   }
   for (const [i, day] of days.entries()) {
     const e = etl(day);
-    const ago = 86_400 * (days.length - i);
+    // Run by the 01:00 UTC schedule of the next day.
+    const ago = (SHOWCASE_NOW.getTime() - Date.parse(`${day}T00:00:00Z`)) / 1000 - 90_000 -
+      (i % 50);
     const ms = 900 + ((i * 337) % 1400);
     if (e === "missing") continue;
     if (e === "empty") {
@@ -647,7 +657,7 @@ export async function seedShowcase(db: Pick<Db, "query">): Promise<void> {
       });
     }
   }
-  await seedPartitions(db, [...done, ...empties]);
+  await seedPartitions(db, [...done, ...empties], SHOWCASE_NOW);
   const transform = await readSql("daily/daily_summary.v1.sql");
   for (const day of SHOWCASE_CHART_DAYS) {
     await seedBins(db, day, Array.from({ length: 144 }, (_, i) => i));
