@@ -1,10 +1,12 @@
 /**
  * A `StatusSource` for tests of the status page, over a real (PGlite or PostgreSQL)
  * target database migrated with the real migrations: the page reads what is in
- * `partitions`, `runs`, `data` and `signal`, seeded with SQL. Its `trigger()` claims the
- * partition (a `running` row and a run), then "runs" it after a short delay: writes
- * synthetic 10-minute bins (for a job without upstream) and records success.
- * Call `settle()` before closing the database: it waits for those background runs.
+ * `partitions`, `runs`, `data` and `signal`, seeded with SQL, for the tests' own jobs
+ * (`ingest`, `rollup`, with views of their own SQL; none of them a production job).
+ * Runs and views are read by the runner port's own readers (status_port.ts). Its
+ * `trigger()` claims the partition (a `running` row and a run), then "runs" it after a
+ * short delay: writes synthetic 10-minute bins (for a job without upstream) and records
+ * success. Call `settle()` before closing the database: it waits for those background runs.
  */
 import type { Db } from "../../db/types.ts";
 import type {
