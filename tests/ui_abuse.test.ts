@@ -121,9 +121,6 @@ Deno.test({
   name:
     "[postgres] ui abuse: capped ranges, bodies and logins are refused; the runner's RSS stays under 200 MB",
   ignore: !TEST_DATABASE_URL,
-  // A child process and raw sockets: their ends are awaited below.
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const target = await migratedDb("postgres", "target");
     const port = freePort();
