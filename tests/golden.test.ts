@@ -9,6 +9,7 @@ import { runPartition } from "../jobs/core/partition_run.ts";
 import { testBackends } from "./helpers/databases.ts";
 import { csv } from "./helpers/fake_api.ts";
 import { DAY, runBench } from "./helpers/runs.ts";
+import { DECLARED_JOBS } from "../jobs/declarations/mod.ts";
 
 const dir = new URL("./fixtures/golden/", import.meta.url);
 const day = await Deno.readTextFile(new URL("day.csv", dir));
@@ -28,7 +29,7 @@ function near(got: number | null, want: string, what: string) {
 testBackends(
   "golden: etl and daily reproduce numbers computed outside the project",
   async (_t, backend) => {
-    const b = await runBench(backend);
+    const b = await runBench(backend, "2024-01-01", DECLARED_JOBS);
     try {
       b.api.answer(csv(day));
       const etl = await runPartition(b.deps(), b.opts());
