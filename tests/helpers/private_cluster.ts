@@ -23,6 +23,11 @@ export interface PrivateCluster {
   stop(): Promise<void>;
   /** pg_terminate_backend of every client session (of `appName` only, when given). */
   terminateBackends(appName?: string): Promise<void>;
+  /**
+   * Resolves once a session of `appName` is running a statement that starts
+   * with `queryPrefix` (seen in pg_stat_activity); throws after `ms`.
+   */
+  waitForQuery(appName: string, queryPrefix: string, ms?: number): Promise<void>;
 }
 
 async function asPostgres(cmd: string, args: string[]): Promise<string> {
@@ -100,6 +105,25 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
         await ctl("-m", "immediate", "stop");
       } finally {
         await remove();
+      }
+    },
+    async waitForQuery(appName, queryPrefix, ms = 10_000) {
+      const c = new pg.Client({ connectionString: url, application_name: "windbin-test-watcher" });
+      await c.connect();
+      try {
+        const end = performance.now() + ms;
+        while (performance.now() < end) {
+          const r = await c.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE application_name = $1 AND state = 'active' AND starts_with(query, $2)`,
+            [appName, queryPrefix],
+          );
+          if (r.rows[0].n > 0) return;
+          await new Promise((ok) => setTimeout(ok, 10));
+        }
+        throw new Error(`no ${appName} session ran "${queryPrefix}..." within ${ms} ms`);
+      } finally {
+        await c.end();
       }
     },
     async terminateBackends(appName?: string) {
