@@ -92,7 +92,7 @@ for (const backend of ["embedded", "postgres"] as const) {
             out,
             /^ {2}#\d+ etl 2024-01-02 failed \(backfill, test:1, .*400 Bad Request/m,
           );
-          assert.doesNotMatch(out + r.stderr, /\x1b\[/, "no colours off a terminal");
+          assert.ok(!(out + r.stderr).includes("\x1b["), "no colours off a terminal");
         });
         await t.step("--json: the same, with every partition", async () => {
           const r = await status("--from", FROM, "--to", TO, "--json");
