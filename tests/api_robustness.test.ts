@@ -11,7 +11,7 @@ import { PostgresDb } from "../db/postgres.ts";
 import { migrate } from "../migrations/migrate.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { type ApiServer, startApi } from "./helpers/api_server.ts";
-import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { delay, within } from "./helpers/streams.ts";
 import { until } from "./helpers/processes.ts";
 
@@ -173,8 +173,7 @@ testBackends("a client that stops reading is cut off, and others are served", as
 
 Deno.test({
   name: "[postgres] a database outage makes /data a 503 with Retry-After and a JSON body",
-  ignore: (await Deno.permissions.query({ name: "run", command: "runuser" })).state !==
-    "granted",
+  ignore: NO_PRIVATE_CLUSTER,
   async fn() {
     const cluster = await startPrivateCluster();
     const db = new PostgresDb(cluster.url, { max: 2, maxStreams: 2 });

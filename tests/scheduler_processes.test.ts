@@ -11,7 +11,7 @@ import { startApi } from "./helpers/api_server.ts";
 import { seed } from "../api/seed.ts";
 import { type Proc, spawnTask, until } from "./helpers/processes.ts";
 import { addDays, utcDay } from "../jobs/core/days.ts";
-import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { startFakeApi } from "./helpers/fake_api.ts";
 import { PostgresDb } from "../db/postgres.ts";
 import { DECLARED_JOBS } from "../jobs/declarations/mod.ts";
@@ -292,7 +292,7 @@ Deno.test({
 Deno.test({
   name:
     "[postgres] scheduler processes: the target restarted mid-run: the run fails cleanly, the scheduler lives on and completes the day",
-  ...pgOnly,
+  ignore: !TEST_DATABASE_URL || NO_PRIVATE_CLUSTER,
   async fn() {
     const s = await stack(1);
     const cluster = await startPrivateCluster();

@@ -2,16 +2,23 @@
  * A private PostgreSQL cluster for fault tests: restarts and killed sessions
  * must never touch the machine's shared server (TEST_DATABASE_URL).
  *
- * `initdb` runs as the `postgres` OS user (we may be root, which PostgreSQL
- * refuses) into a fresh directory under /tmp, with trust auth, listening on
- * 127.0.0.1 only, on a port picked free at start. `stop()` stops it and
- * removes the directory; call it in `finally`.
+ * `initdb` (found on PATH or in `pg_config --bindir`: helpers/binaries.ts)
+ * runs into a fresh directory, with trust auth, listening on 127.0.0.1 only,
+ * on a port picked free at start. As root it runs as the `postgres` OS user
+ * through `runuser` (PostgreSQL refuses root), in a directory under /tmp;
+ * otherwise as ourselves, under ./.data/tests. `stop()` stops it and removes
+ * the directory; call it in `finally`.
  *
- * Needs `--allow-run=runuser` (and network to 127.0.0.1).
+ * Tests that need one are ignored without the binaries: `ignore: NO_PRIVATE_CLUSTER`.
  */
 import pg from "pg";
+import { findPostgresBinaries } from "./binaries.ts";
+import { tempDir } from "./databases.ts";
 
-const BIN = "/usr/lib/postgresql/15/bin";
+const BINARIES = await findPostgresBinaries();
+
+/** Why no private cluster can be started here (the tests that need one are ignored), or false. */
+export const NO_PRIVATE_CLUSTER: boolean = !BINARIES.ok;
 
 export interface PrivateCluster {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
@@ -30,9 +37,15 @@ export interface PrivateCluster {
   waitForQuery(appName: string, queryPrefix: string, ms?: number): Promise<void>;
 }
 
-async function asPostgres(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command("runuser", {
-    args: ["-u", "postgres", "--", cmd, ...args],
+/** Runs a command as the cluster's OS user (`runuser` when we are root), returning stdout. */
+async function asOwner(cmd: string, args: string[]): Promise<string> {
+  if (!BINARIES.ok) throw new Error(`no private cluster: ${BINARIES.reason}`);
+  const [program, argv] = BINARIES.runAs
+    ? ["runuser", ["-u", BINARIES.runAs, "--", cmd, ...args]]
+    : [cmd, args];
+  const out = await new Deno.Command(program, {
+    args: argv,
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -53,14 +66,22 @@ function freePort(): number {
 }
 
 export async function startPrivateCluster(): Promise<PrivateCluster> {
-  const dir = (await asPostgres("mktemp", ["-d", "/tmp/windbin-cluster-XXXXXX"])).trim();
+  if (!BINARIES.ok) throw new Error(`no private cluster: ${BINARIES.reason}`);
+  const { initdb, pgCtl, runAs } = BINARIES;
+  // As root the directory must belong to the cluster's user: made (and removed) as that user.
+  const dir = runAs
+    ? (await asOwner("mktemp", ["-d", "/tmp/windbin-cluster-XXXXXX"])).trim()
+    : await tempDir("cluster_");
   const data = `${dir}/data`;
   let stopped = false;
   const ctl = (...args: string[]) =>
-    asPostgres(`${BIN}/pg_ctl`, ["-D", data, "-l", `${dir}/log`, "-w", "-t", "30", ...args]);
-  const remove = () => asPostgres("rm", ["-rf", dir]);
+    asOwner(pgCtl, ["-D", data, "-l", `${dir}/log`, "-w", "-t", "30", ...args]);
+  const remove = async () => {
+    if (runAs) await asOwner("rm", ["-rf", dir]);
+    else await Deno.remove(dir, { recursive: true });
+  };
   try {
-    await asPostgres(`${BIN}/initdb`, [
+    await asOwner(initdb, [
       "-D",
       data,
       "-U",
