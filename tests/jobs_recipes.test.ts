@@ -1,9 +1,10 @@
 /**
  * The README's two recipes, followed in a temporary copy of the jobs' SQL:
- * "add a v2" (a new version of etl's transform) and "declare a job" (an
- * `hourly` job: hourly means of etl's bins, pure SQL downstream of it). The
- * runner core takes both without a change: etl is rebuilt with v2, hourly
- * runs after etl, and each job's rows stay its own. On both backends.
+ * "add a v2" (the next version of etl's transform) and "declare a job" (an
+ * hourly job: hourly means of etl's bins, pure SQL downstream of it). The
+ * runner core takes both without a change: etl is rebuilt with the new
+ * version, the new job runs after etl, and each job's rows stay its own. On
+ * both backends, next to whatever jobs the repository declares.
  */
 import assert from "node:assert/strict";
 import type { JobDeclaration } from "../jobs/core/job.ts";
@@ -15,14 +16,18 @@ import { cli } from "./helpers/cli.ts";
 
 const DAYS = ["2024-01-01", "2024-01-02"];
 
-/** What the hourly job's migration would hold. */
-const HOURLY_TABLE = `CREATE TABLE hourly (
+/** The new job's name and table: not one the repository declares. */
+const JOB = "recipe_hourly";
+
+/** What the new job's migration would hold. */
+const HOURLY_TABLE = `CREATE TABLE recipe_hourly (
   hour timestamptz PRIMARY KEY,
   wind_speed_mean float8,
   power_mean float8
 )`;
 
-const HOURLY_TRANSFORM = `-- hourly v1: the mean of etl's 10-minute means per UTC hour of day $1.
+const HOURLY_TRANSFORM =
+  `-- recipe_hourly v1: the mean of etl's 10-minute means per UTC hour of day $1.
 WITH means AS (
   SELECT date_trunc('hour', d.timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
     avg(d.value) FILTER (WHERE s.name = 'wind_speed_mean') AS wind_speed_mean,
@@ -34,14 +39,14 @@ WITH means AS (
   GROUP BY 1
 ),
 inserted AS (
-  INSERT INTO hourly (hour, wind_speed_mean, power_mean)
+  INSERT INTO recipe_hourly (hour, wind_speed_mean, power_mean)
   SELECT hour, wind_speed_mean, power_mean FROM means
   RETURNING 1
 )
 SELECT count(*)::int AS rows_out FROM inserted
 `;
 
-const HOURLY_DELETE = `DELETE FROM hourly
+const HOURLY_DELETE = `DELETE FROM recipe_hourly
 WHERE hour >= ($1::date)::timestamp AT TIME ZONE 'UTC'
   AND hour < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'`;
 
@@ -65,21 +70,27 @@ testBackends(
     // The production declarations, each reading its transforms from the copy.
     const copies = new Map<string, URL>();
     for (const d of DECLARED_JOBS) copies.set(d.name, await copyTransforms(d.name, dir));
+    // The next version of etl's transform, as a new file beside the others.
     const etlDir = copies.get("etl")!;
-    const v1 = [...Deno.readDirSync(etlDir)].map((e) => e.name).filter((n) => /\.v1\.sql$/.test(n));
-    assert.equal(v1.length, 1, "etl has one v1 transform");
-    const v2Name = v1[0].replace(".v1.sql", ".v2.sql");
+    const versions = [...Deno.readDirSync(etlDir)]
+      .map((e) => /^(.+)\.v(\d+)\.sql$/.exec(e.name))
+      .filter((m) => m !== null)
+      .sort((a, b) => Number(b[2]) - Number(a[2]));
+    assert.ok(versions.length, "etl has a versioned transform");
+    const [current, base, n] = versions[0];
+    const next = Number(n) + 1;
+    const nextName = `${base}.v${next}.sql`;
     await Deno.writeTextFile(
-      new URL(v2Name, etlDir),
-      `-- v2: as v1 (a new version is a new file; v1 stays for history)\n` +
-        await Deno.readTextFile(new URL(v1[0], etlDir)),
+      new URL(nextName, etlDir),
+      `-- v${next}: as v${n} (a new version is a new file; the old one stays for history)\n` +
+        await Deno.readTextFile(new URL(current, etlDir)),
     );
-    const hourlyDir = new URL(`file://${dir}/hourly/`);
+    const hourlyDir = new URL(`file://${dir}/${JOB}/`);
     await Deno.mkdir(hourlyDir);
     await Deno.writeTextFile(new URL("hourly_means.v1.sql", hourlyDir), HOURLY_TRANSFORM);
     await Deno.writeTextFile(new URL("delete_day.sql", hourlyDir), HOURLY_DELETE);
     const hourly: JobDeclaration = {
-      name: "hourly",
+      name: JOB,
       sqlDir: hourlyDir,
       upstream: ["etl"],
       input: { kind: "upstream" },
@@ -94,23 +105,25 @@ testBackends(
     try {
       await b.db.exec(HOURLY_TABLE);
       serveDays(b);
-      await t.step("the jobs resolve, upstream first, with etl at v2", () => {
+      await t.step("the jobs resolve, upstream first, with etl at its new version", () => {
         const names = b.jobs.map((j) => j.name);
-        assert.ok(names.indexOf("etl") < names.indexOf("hourly"), names.join(","));
-        assert.equal(b.etl.transform.version, 2);
-        assert.equal(b.etl.transform.file, v2Name);
+        assert.ok(names.indexOf("etl") < names.indexOf(JOB), names.join(","));
+        assert.equal(b.etl.transform.version, next);
+        assert.equal(b.etl.transform.file, nextName);
       });
-      await t.step("--job all runs every job, etl first; hourly holds 24 hours a day", async () => {
-        const r = await cli(b.ctx(), ["--job", "all", "--from", DAYS[0], "--to", DAYS[1]]);
-        assert.equal(r.code, 0, [...r.out, ...r.err].join("\n"));
-        const runs = await runsOf(b.db);
-        for (const day of DAYS) {
-          const ofDay = runs.filter((x) => x.day === day && x.status === "succeeded");
-          const at = (job: string) => ofDay.findIndex((x) => x.job === job);
-          assert.ok(at("etl") >= 0 && at("etl") < at("hourly"), JSON.stringify(ofDay));
-        }
-        const [{ n, bad }] = await b.db.query<{ n: number; bad: number }>(
-          `WITH expected AS (
+      await t.step(
+        "--job all runs every job, etl first; the new job holds 24 hours a day",
+        async () => {
+          const r = await cli(b.ctx(), ["--job", "all", "--from", DAYS[0], "--to", DAYS[1]]);
+          assert.equal(r.code, 0, [...r.out, ...r.err].join("\n"));
+          const runs = await runsOf(b.db);
+          for (const day of DAYS) {
+            const ofDay = runs.filter((x) => x.day === day && x.status === "succeeded");
+            const at = (job: string) => ofDay.findIndex((x) => x.job === job);
+            assert.ok(at("etl") >= 0 && at("etl") < at(JOB), JSON.stringify(ofDay));
+          }
+          const [{ n, bad }] = await b.db.query<{ n: number; bad: number }>(
+            `WITH expected AS (
              SELECT date_trunc('hour', d.timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
                avg(d.value) AS power_mean
              FROM data d JOIN signal s ON s.id = d.signal_id
@@ -121,21 +134,22 @@ testBackends(
                WHERE h.hour IS NULL OR e.hour IS NULL
                  OR abs(h.power_mean - e.power_mean) > 1e-9 * greatest(1, abs(e.power_mean))
              )::int AS bad
-           FROM hourly h FULL JOIN expected e ON e.hour = h.hour`,
-        );
-        assert.deepEqual({ n, bad }, { n: 48, bad: 0 });
-        const [{ v }] = await b.db.query<{ v: number }>(
-          "SELECT min(sql_version)::int AS v FROM partitions WHERE job = 'etl'",
-        );
-        assert.equal(v, 2);
-      });
-      await t.step("re-running hourly touches only its own rows", async () => {
+           FROM recipe_hourly h FULL JOIN expected e ON e.hour = h.hour`,
+          );
+          assert.deepEqual({ n, bad }, { n: 48, bad: 0 });
+          const [{ v }] = await b.db.query<{ v: number }>(
+            "SELECT min(sql_version)::int AS v FROM partitions WHERE job = 'etl'",
+          );
+          assert.equal(v, next);
+        },
+      );
+      await t.step("re-running the new job touches only its own rows", async () => {
         const others = () =>
           b.db.query(
             "SELECT (SELECT count(*) FROM data)::int AS data, (SELECT count(*) FROM daily)::int AS daily",
           );
         const before = await others();
-        const r = await cli(b.ctx(), ["--job", "hourly", "--date", DAYS[1]]);
+        const r = await cli(b.ctx(), ["--job", JOB, "--date", DAYS[1]]);
         assert.equal(r.code, 0, r.err.join("\n"));
         assert.deepEqual(await others(), before);
         const views = await partitionStates(b.db, {
