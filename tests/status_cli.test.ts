@@ -128,6 +128,7 @@ for (const backend of ["embedded", "postgres"] as const) {
             const report = JSON.parse(r.stdout);
             assert.deepEqual(report.jobs.map((j: { name: string }) => j.name), ["daily"]);
             assert.equal(report.jobs[0].counts.blocked, 2);
+            assert.ok(report.runs.length > 0, "daily has runs");
             assert.ok(report.runs.every((x: { job: string }) => x.job === "daily"));
           },
         );
