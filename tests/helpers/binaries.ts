@@ -104,7 +104,10 @@ export function findPostgresBinaries(): Promise<Found<PostgresBinaries>> {
     }
     const root = isRoot();
     if (root === null) {
-      return ignored(what, "the test task may not tell whether it runs as root (--allow-sys=uid)");
+      return ignored(
+        what,
+        "cannot tell whether we run as root (--allow-sys=uid, or --allow-write=. to check)",
+      );
     }
     if (root) {
       const runuser = onPath("runuser");
@@ -141,10 +144,23 @@ async function pgConfigBindir(): Promise<string | null> {
   }
 }
 
-/** Whether we run as root; null when the test task may not ask (--allow-sys=uid). */
+/** Whether we run as root; null when it cannot be told. */
 function isRoot(): boolean | null {
-  if (Deno.permissions.querySync({ name: "sys", kind: "uid" }).state !== "granted") return null;
-  return Deno.uid() === 0;
+  if (Deno.permissions.querySync({ name: "sys", kind: "uid" }).state === "granted") {
+    return Deno.uid() === 0;
+  }
+  // Without --allow-sys=uid: a file we create belongs to us.
+  try {
+    Deno.mkdirSync(".data/tests", { recursive: true });
+    const file = Deno.makeTempFileSync({ dir: ".data/tests", prefix: "whoami_" });
+    try {
+      return Deno.statSync(file).uid === 0;
+    } finally {
+      Deno.removeSync(file);
+    }
+  } catch {
+    return null;
+  }
 }
 
 function hasUser(name: string): boolean {
