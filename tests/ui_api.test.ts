@@ -413,6 +413,29 @@ Deno.test("ui api: run-all says what really started: a reconcile of N, nothing, 
   }
 });
 
+Deno.test("ui api: runs of empty days fold into one line; past the 2,000 runs read it says so", async () => {
+  const list: SeedPartition[] = [];
+  const last = Temporal.PlainDate.from("2024-01-09");
+  for (let i = 2004; i >= 0; i--) {
+    const day = last.subtract({ days: i }).toString();
+    list.push({ job: "ingest", day, status: "empty", rowsIn: 0, rowsOut: 0, sqlVersion: 2 });
+  }
+  list.push({ job: "rollup", day: "2024-01-09", status: "failed", error: "division by zero" });
+  const f = await uiFixture({ seed: (db) => seedPartitions(db, list) });
+  try {
+    const page = await (await f.app.request("/")).text();
+    assert.match(page, /<tr class="folded" data-folded="1999"/);
+    assert.match(page, /1,999\+ empty runs/);
+    // Asked for, they come one by one; the JSON API never folds.
+    const empty = await (await f.app.request("/?run_status=empty")).text();
+    assert.equal((empty.match(/<tr data-run-id=/g) ?? []).length, 25);
+    const api = await (await f.app.request("/api/runs?limit=30")).json();
+    assert.equal(api.runs.length, 30);
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("ui api: request bodies over 8 KiB are refused unread (413)", async () => {
   const f = await uiFixture();
   try {

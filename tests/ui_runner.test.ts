@@ -1,8 +1,8 @@
 /**
  * The status page on the real runner (jobs/core/status_port.ts), end to end in a
- * real Chromium, with the test's own jobs: `turbine` and `summary` run the SQL of
- * the declared etl and daily jobs under other names, so nothing on the page can
- * lean on a job's name. The grid shows the partitions as the runner derives them;
+ * real Chromium, with the test's own jobs: `turbine` and `summary` run the tests'
+ * fixture jobs' SQL (tests/fixtures/jobs/) under other names, with views of their
+ * own, so nothing on the page can lean on a job's name. The grid shows the partitions as the runner derives them;
  * without a login nothing runs; logged in, "run" on a missing day runs the real
  * partition run, the cell turns succeeded, the run is logged like the scheduler's
  * own, the jobs' views show its data, and /metrics moves with it.
@@ -17,6 +17,7 @@ import { findJob, type Job } from "../jobs/core/job.ts";
 import { Scheduler } from "../jobs/scheduler/scheduler.ts";
 import { createMetrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
+import { FIXTURE_CHART, fixtureNumbers } from "./helpers/ui_source.ts";
 
 const TOKEN = "ui-runner-token-0123456789";
 const cell = (job: string, day: string) => `#grid a.cell[data-job="${job}"][data-day="${day}"]`;
@@ -34,8 +35,13 @@ async function endToEnd(backend: BackendName) {
   const b = await runBench(backend, "2024-05-29");
   try {
     serveDays(b);
-    const turbine: Job = { ...findJob(b.jobs, "etl"), name: "turbine" };
-    const summary: Job = { ...findJob(b.jobs, "daily"), name: "summary", upstream: ["turbine"] };
+    const turbine: Job = { ...findJob(b.jobs, "etl"), name: "turbine", views: [FIXTURE_CHART] };
+    const summary: Job = {
+      ...findJob(b.jobs, "daily"),
+      name: "summary",
+      upstream: ["turbine"],
+      views: [fixtureNumbers("summary")],
+    };
     const ctx = b.ctx({ jobs: [turbine, summary] });
     for (const job of [turbine, summary]) {
       assert.equal((await runOne(ctx, job, "2024-05-29", "cli")).status, "succeeded");
@@ -117,7 +123,7 @@ async function endToEnd(backend: BackendName) {
       assert.equal(typeof line.tx_ms, "number");
       // The job's chart view, under its own name.
       assert.equal(await page.count("#chart-turbine-power_mean circle[data-bin]"), 144);
-      assert.equal(await page.count("#chart-turbine-wind_speed_mean circle[data-bin]"), 144);
+      assert.equal(await page.count("#chart-turbine-wind_mean circle[data-bin]"), 144);
       await page.goto(`${server.url}/?day=2024-05-29`);
       assert.match(
         await page.text('[data-view="summary:numbers"] [data-value="availability_pct"]'),

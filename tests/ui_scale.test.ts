@@ -13,6 +13,7 @@ import { runnerStatusSource } from "../jobs/core/status_port.ts";
 import { createStatusApp } from "../ui/app.tsx";
 import { createMetrics } from "../ui/metrics.ts";
 import { addDays } from "../ui/format.ts";
+import { FIXTURE_CHART, fixtureNumbers } from "./helpers/ui_source.ts";
 
 const LAST = "2024-05-31"; // yesterday of the bench's clock (2024-06-01)
 
@@ -103,17 +104,24 @@ testBackends(
     try {
       const etl = findJob(b.jobs, "etl"), daily = findJob(b.jobs, "daily");
       const year: Job[] = [
-        { ...etl, name: "a", firstDay: "2023-06-01" },
+        { ...etl, name: "a", firstDay: "2023-06-01", views: [FIXTURE_CHART] },
         ...["b", "c", "d"].map((name) => ({
           ...daily,
           name,
           upstream: ["a"],
           firstDay: "2023-06-01",
+          views: [fixtureNumbers(name)],
         })),
       ];
       const decade: Job[] = [
-        { ...etl, name: "x", firstDay: addDays(LAST, -3659) },
-        { ...daily, name: "y", upstream: ["x"], firstDay: addDays(LAST, -3659) },
+        { ...etl, name: "x", firstDay: addDays(LAST, -3659), views: [FIXTURE_CHART] },
+        {
+          ...daily,
+          name: "y",
+          upstream: ["x"],
+          firstDay: addDays(LAST, -3659),
+          views: [fixtureNumbers("y")],
+        },
       ];
       await seedYears(b.db, year, "2023-06-01");
       await seedYears(b.db, decade, addDays(LAST, -3659));

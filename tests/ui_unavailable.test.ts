@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { PostgresDb } from "../db/postgres.ts";
 import type { Db } from "../db/types.ts";
 import { migratedDb, TEST_DATABASE_URL } from "./helpers/databases.ts";
-import { declaredJobs, LATER } from "./helpers/runs.ts";
+import { fixtureJobs, LATER } from "./helpers/runs.ts";
 import { freePort } from "./helpers/ports.ts";
 import type { Job } from "../jobs/core/job.ts";
 import type { RunnerContext } from "../jobs/core/runner.ts";
@@ -16,16 +16,18 @@ import { runnerStatusSource } from "../jobs/core/status_port.ts";
 import { Scheduler } from "../jobs/scheduler/scheduler.ts";
 import { createStatusApp } from "../ui/app.tsx";
 import { createMetrics } from "../ui/metrics.ts";
+import { FIXTURE_CHART } from "./helpers/ui_source.ts";
 
 const TOKEN = "ui-unavailable-token-0123456789";
 const bearer = { Authorization: `Bearer ${TOKEN}` };
 
-/** The declared jobs' SQL under the test's own names. */
+/** The tests' own jobs (tests/fixtures/jobs/), under names of this test. */
 async function testJobs(): Promise<Job[]> {
-  return (await declaredJobs("2024-05-01")).map((j) => ({
+  return (await fixtureJobs("2024-05-01")).map((j) => ({
     ...j,
     name: `t_${j.name}`,
     upstream: j.upstream.map((u) => `t_${u}`),
+    views: [FIXTURE_CHART],
   }));
 }
 

@@ -171,7 +171,7 @@ Deno.test("ui views: resolveJobs reads a view's SQL from sql/<job>/view_*.sql, a
 testBackends(
   "ui views: the declared etl and daily views read what real runs wrote; a third job's view joins them",
   async (_t, backend) => {
-    const b = await runBench(backend, "2024-05-30");
+    const b = await runBench(backend, "2024-05-30", DECLARED_JOBS);
     try {
       serveDays(b);
       const etl = findJob(b.jobs, "etl"), daily = findJob(b.jobs, "daily");

@@ -81,8 +81,8 @@ export function Runs(
                   <td class="num nowrap">{f.newestId}…{f.oldestId}</td>
                   <td>{f.jobs.join(", ")}</td>
                   <td class="nowrap" colspan={6}>
-                    <b>{fmtInt(f.count)} empty runs</b> (the source had no readings) for days{" "}
-                    {f.firstDay} … {f.lastDay}
+                    <b>{fmtInt(f.count)}{f.more ? "+" : ""} empty runs</b>{" "}
+                    (the source had no readings) for days {f.firstDay} … {f.lastDay}
                   </td>
                   <td>
                     <Badge state="empty" />

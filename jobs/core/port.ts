@@ -65,6 +65,8 @@ export interface RunQuery {
 /** Consecutive runs that found nothing to load, shown as one line. */
 export interface FoldedRuns {
   count: number;
+  /** The run of them goes on past the window of runs read (the count is a lower bound). */
+  more: boolean;
   jobs: string[];
   firstDay: string;
   lastDay: string;

@@ -234,6 +234,7 @@ interface RunRow {
   n: number;
   id: number;
   oldest_id: number;
+  open_ended: boolean;
   jobs: string;
   first_day: string;
   day: string;
@@ -262,6 +263,7 @@ export async function runEntries(db: Queryable, q: RunQuery): Promise<RunEntry[]
         kind: "folded",
         folded: {
           count: r.n,
+          more: r.open_ended,
           jobs: r.jobs.split(","),
           firstDay: r.first_day,
           lastDay: r.day,

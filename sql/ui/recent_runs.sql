@@ -1,13 +1,14 @@
 -- The status page's recent runs, newest first: of one job ($2) and one
--- outcome ($3) when given, among the newest 10,000 such runs (a bounded
--- read whatever the history). With $4, consecutive `empty` runs (days the
--- source had nothing for) come as one entry; `n` says how many. $1 entries.
+-- outcome ($3) when given, among the newest 2,000 such runs (a bounded read
+-- whatever the history). With $4, consecutive `empty` runs (days the source
+-- had nothing for) come as one entry: `n` says how many, `open_ended` that
+-- the run of them goes on past the 2,000 read. $1 entries.
 WITH recent AS (
   SELECT id, job, day, trigger, runner, status, started_at, finished_at, rows_in, rows_out, error
   FROM runs
   WHERE ($2::text IS NULL OR job = $2::text) AND ($3::text IS NULL OR status = $3::text)
   ORDER BY id DESC
-  LIMIT 10000
+  LIMIT 2000
 ), numbered AS (
   SELECT *,
          row_number() OVER (ORDER BY id DESC)
@@ -20,6 +21,8 @@ WITH recent AS (
 SELECT count(*)::int AS n,
        max(id)::int AS id,
        min(id)::int AS oldest_id,
+       min(id) = (SELECT min(id) FROM recent) AND (SELECT count(*) FROM recent) = 2000
+         AS open_ended,
        string_agg(DISTINCT job, ',' ORDER BY job) AS jobs,
        to_char(min(day), 'YYYY-MM-DD') AS first_day,
        to_char(max(day), 'YYYY-MM-DD') AS day,
