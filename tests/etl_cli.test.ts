@@ -73,7 +73,7 @@ Deno.test("etl cli: on the embedded database, success prints a summary and exits
   const api = startFakeApi();
   try {
     api.answer(csv(dayCsv(DAY, 60)));
-    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(
@@ -124,7 +124,11 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 3000));
         return csv(dayCsv(DAY, 60))(req);
       });
-      const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+      const env = {
+        TARGET_DATABASE_URL: target.url!,
+        SOURCE_API_URL: api.url,
+        API_TOKEN: "test-token-0123456789",
+      };
       const [a, b] = await Promise.all([etl(["--date", DAY], env), etl(["--date", DAY], env)]);
       const codes = [a.code, b.code].sort();
       assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
@@ -147,7 +151,7 @@ Deno.test("etl cli: a second process on a busy embedded database is refused at o
       await new Promise((r) => setTimeout(r, 2500));
       return csv(dayCsv(DAY, 600))(req);
     });
-    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const first = etl(["--date", DAY], env);
     // The first process holds the database once it asks the API for the day.
     for (let i = 0; i < 1200 && api.requests.length === 0; i++) {

@@ -87,7 +87,10 @@ Deno.test({
         [],
       ]] as const
     ) {
-      const p = spawnTask(task, [...args], { DATA_DIR: "/var/lib/windbin-test", API_TOKEN: "t" });
+      const p = spawnTask(task, [...args], {
+        DATA_DIR: "/var/lib/windbin-test",
+        API_TOKEN: "test-token-0123456789",
+      });
       const { code } = await p.stop("SIGCONT");
       const out = p.lines.join("\n");
       assert.notEqual(code, 0, `${task}: ${out}`);

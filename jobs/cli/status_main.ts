@@ -1,6 +1,6 @@
 /** Edge of `deno task status`. */
 import { parseArgs } from "node:util";
-import { isDay } from "../../config/config.ts";
+import { dayProblem, loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 import { selectJobs } from "./etl.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
@@ -45,12 +45,14 @@ async function main(): Promise<number> {
     return 0;
   }
   for (const k of ["from", "to"] as const) {
-    if (values[k] !== undefined && !isDay(values[k]!)) {
-      console.error(`status: --${k} must be a date YYYY-MM-DD (got "${values[k]}")`);
+    const problem = values[k] === undefined ? null : dayProblem(values[k]!);
+    if (problem) {
+      console.error(`status: --${k} ${problem}`);
       return 2;
     }
   }
-  const ctx = await openRunner("status", undefined, { tokenOptional: true });
+  const cfg = loadConfig({ command: "status" });
+  const ctx = await openRunner("status", cfg, { tokenOptional: true });
   try {
     const jobs = selectJobs(ctx.jobs, values.job!);
     const to = values.to ?? yesterday(ctx.now());
