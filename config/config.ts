@@ -114,6 +114,18 @@ export function settingsOf(command: Command): Setting[] {
   return SETTINGS.filter((s) => s.kind === "windbin" && s.usedBy.includes(command));
 }
 
+/** For --help: the variables `command` reads, wrapped at `width`. */
+export function settingsHelp(command: Command, width = 76): string {
+  const lines = [""];
+  for (const name of settingsOf(command).map((s) => s.name)) {
+    const last = lines.length - 1;
+    const next = lines[last] ? `${lines[last]} ${name}` : name;
+    if (next.length > width) lines.push(name);
+    else lines[last] = next;
+  }
+  return `Configuration (environment; README "Configuration"):\n${lines.join("\n")}`;
+}
+
 function runningCommand(): Command | undefined {
   const main = Deno.mainModule;
   return COMMANDS.find((c) => main.endsWith(`/${ENTRY_POINTS[c]}`));

@@ -5,7 +5,7 @@
  * and stops cleanly on SIGINT/SIGTERM (no new partitions; runs in flight
  * cancelled, rolled back and recorded; exit within 10 s).
  */
-import { loadConfig } from "../config/config.ts";
+import { loadConfig, settingsHelp } from "../config/config.ts";
 import { openRunner, reportFatal } from "../jobs/open_runner.ts";
 import { startService } from "./service.ts";
 
@@ -26,8 +26,10 @@ the job's first day (PARTITION_START) to yesterday is run, upstream jobs
 first, oldest first, SCHEDULER_CONCURRENCY at a time. Any number of
 schedulers and etl processes can share one real PostgreSQL target.
 Serves the status page, its JSON API and /metrics on HOST:RUNNER_PORT
-(127.0.0.1:3000; RUNNER_PORT=0 for none). Logs: one JSON line per run and per reconcile. Stops on
-SIGINT/SIGTERM.`);
+(127.0.0.1:3000; RUNNER_PORT=0 for none). Logs: one JSON line per run
+and per reconcile. Stops on SIGINT/SIGTERM.
+
+${settingsHelp("scheduler")}`);
     return 0;
   }
   const cfg = loadConfig({

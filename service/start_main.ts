@@ -11,7 +11,7 @@
  * is never printed; a generated one is shown once, on a terminal.
  */
 import { Hono } from "hono";
-import { isSet, loadConfig, withValues } from "../config/config.ts";
+import { isSet, loadConfig, settingsHelp, withValues } from "../config/config.ts";
 import { startupProblem } from "../config/permissions.ts";
 import { openMigrated } from "../migrations/open.ts";
 import type { Db } from "../db/types.ts";
@@ -38,7 +38,9 @@ async function main(): Promise<number> {
 The whole of windbin in one process: the source API with DEMO_DAYS (10) days
 of demo data up to yesterday, the scheduler, and the status page on
 HOST:RUNNER_PORT (127.0.0.1:3000). Partitions start at the first demo day
-(PARTITION_START overrides). Ctrl-C stops it. README: Quick start.`);
+(PARTITION_START overrides). Ctrl-C stops it. README: Quick start.
+
+${settingsHelp("start")}`);
     return 0;
   }
   const env = loadConfig({ command: "start" });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { tempDir } from "./helpers/databases.ts";
 import { spawnTask } from "./helpers/processes.ts";
+import { freePort } from "./helpers/ports.ts";
 
 const sanitize = { sanitizeOps: false, sanitizeResources: false };
 
@@ -128,6 +129,54 @@ Deno.test({
         migrate.lines[0],
         "migrate: SOURCE_API_URL is set but `deno task migrate` does not use it (it is read by etl, status, scheduler and the Docker image's scripts)",
       );
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "HOST: the scheduler's page listens on 127.0.0.1 by default, and where HOST says",
+  ...sanitize,
+  async fn() {
+    const dataDir = await tempDir("cfg_host_");
+    // 127.0.0.2 is loopback too on Linux: a server bound to 127.0.0.1 (not 0.0.0.0) refuses it.
+    const reachable = async (host: string, port: number) => {
+      try {
+        const r = await fetch(`http://${host}:${port}/health`);
+        await r.body?.cancel();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      for (
+        const [host, yes, no] of [[undefined, "127.0.0.1", "127.0.0.2"], [
+          "127.0.0.2",
+          "127.0.0.2",
+          "127.0.0.1",
+        ]]
+      ) {
+        const port = freePort();
+        const env: Record<string, string> = {
+          DATA_DIR: dataDir,
+          RUNNER_PORT: String(port),
+          SOURCE_API_URL: "http://127.0.0.1:1",
+          API_TOKEN: "test-token-0123456789",
+          PARTITION_START: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+        };
+        if (host) env.HOST = host;
+        const p = spawnTask("scheduler", [], env);
+        try {
+          const start = JSON.parse(await p.waitFor(/"event":"start"/, 60_000));
+          assert.equal(start.status_page, `http://${yes}:${port}/`);
+          assert.equal(await reachable(yes!, port), true, `${yes}:${port} answers`);
+          assert.equal(await reachable(no!, port), false, `${no}:${port} is refused`);
+        } finally {
+          assert.equal((await p.stop("SIGINT")).code, 0, p.lines.join("\n"));
+        }
+      }
     } finally {
       await Deno.remove(dataDir, { recursive: true });
     }

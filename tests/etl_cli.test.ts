@@ -100,11 +100,19 @@ Deno.test("etl cli: without API_TOKEN it uses the token the embedded API wrote, 
     const none = await etl(["--date", DAY], env);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /API_TOKEN is not set/);
-    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file\n");
+    await Deno.writeTextFile(`${dataDir}/api-token`, "short\n");
+    const short = await etl(["--date", DAY], env);
+    assert.equal(short.code, 2);
+    assert.match(
+      short.stderr,
+      /^etl: the token in \S+\/api-token is 5 characters long; it needs at least 16: delete the file/,
+    );
+    assert.doesNotMatch(short.stderr, /short/, "the token itself is not printed");
+    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file-0123456789\n");
     api.answer(csv(dayCsv(DAY, 600)));
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file");
+    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file-0123456789");
   } finally {
     await api.close();
     await Deno.remove(dataDir, { recursive: true });

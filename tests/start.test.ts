@@ -37,7 +37,14 @@ Deno.test({
     try {
       const first = spawnTask("start", [], env);
       try {
-        await first.waitFor(/status page: http/, 60_000);
+        await first.waitFor(/token: /, 60_000);
+        // Not a terminal (a log): the generated token is not shown, only where it is.
+        const token = (await Deno.readTextFile(`${dataDir}/api-token`)).trim();
+        assert.ok(!first.lines.some((l) => l.includes(token)), "the token is not in the log");
+        assert.ok(
+          first.lines.includes(`  token:       in ${dataDir}/api-token (cat ${dataDir}/api-token)`),
+          first.lines.join("\n"),
+        );
         const t0 = performance.now();
         const done = await until(
           async () => {

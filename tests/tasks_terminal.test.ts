@@ -195,3 +195,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "terminal: the harness sees a permission prompt when there is one",
+  ignore,
+  ...sanitize,
+  async fn() {
+    // A program that lacks a permission and may prompt: what NEVER must catch in the tasks.
+    const dir = await tempDir("tty_probe_");
+    try {
+      await Deno.writeTextFile(`${dir}/probe.ts`, 'console.log(Deno.env.get("WINDBIN_PROBE"));\n');
+      const p = spawnPty(`deno run -q ${dir}/probe.ts`, {});
+      try {
+        await p.waitFor(/requests env access/, 30_000);
+      } finally {
+        await p.interrupt();
+        await p.exit(10_000);
+      }
+      assert.match(p.output, NEVER);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

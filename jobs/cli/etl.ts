@@ -3,7 +3,7 @@
  * it needs is passed in, so tests run it in-process; etl_main.ts is the edge.
  */
 import { parseArgs } from "node:util";
-import { dayProblem } from "../../config/config.ts";
+import { dayProblem, settingsHelp } from "../../config/config.ts";
 import type { Job } from "../core/job.ts";
 import { findJob } from "../core/job.ts";
 import { type RunFlags, type RunnerContext, runOne } from "../core/runner.ts";
@@ -54,10 +54,7 @@ configuration (or a day that is not over, without --allow-partial), 3 a
 partition was being run by another runner, 130/143 stopped by SIGINT/SIGTERM
 (runs in flight rolled back, claims released).
 
-Configuration (environment): SOURCE_API_URL, API_TOKEN, TARGET_DATABASE_URL
-(unset: embedded database under DATA_DIR), PARTITION_START, ETL_ATTEMPTS,
-ETL_TIMEOUT_MS, ETL_LEASE_SECONDS, ETL_MAX_SHRINK, RETRY_DELAY_SECONDS.
-See README.md.`;
+${settingsHelp("etl")}`;
 
 export class UsageError extends Error {
   override name = "UsageError";

@@ -1,6 +1,6 @@
 /** Edge of `deno task status`. */
 import { parseArgs } from "node:util";
-import { dayProblem, loadConfig } from "../../config/config.ts";
+import { dayProblem, loadConfig, settingsHelp } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 import { selectJobs } from "./etl.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
@@ -19,7 +19,9 @@ yesterday (UTC). Stale-by-source asks the source API for its fingerprints
 
   --job NAME     one job (default: all)
   --from, --to   the range, both days included
-  --json         the same as JSON (every partition with its state)`;
+  --json         the same as JSON (every partition with its state)
+
+${settingsHelp("status")}`;
 
 async function main(): Promise<number> {
   let values;

@@ -114,8 +114,8 @@ export function screen(raw: string): string[] {
     // deno-lint-ignore no-control-regex
     for (const part of rawLine.split(/(\r|\x1b\[[0-2]?K)/)) {
       if (part === "\r") col = 0;
-      else if (/^\x1b\[2K$/.test(part)) line = [];
-      else if (/^\x1b\[0?K$/.test(part)) line = line.slice(0, col);
+      else if (part === "\x1b[2K") line = [];
+      else if (part === "\x1b[K" || part === "\x1b[0K") line = line.slice(0, col);
       else {
         for (const ch of part) line[col++] = ch;
       }
