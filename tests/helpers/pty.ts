@@ -126,5 +126,14 @@ export function screen(raw: string): string[] {
   return lines;
 }
 
-/** What must never appear when a task starts: a permission prompt or refusal, a stack trace. */
+/** `raw` without colours and other escape sequences. */
+export function plain(raw: string): string {
+  // deno-lint-ignore no-control-regex
+  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+}
+
+/**
+ * What must never appear (in `plain` text) when a task runs: a permission prompt or
+ * refusal, a configuration bug, a stack trace.
+ */
 export const NEVER = /requests \w+ access|Denied|NotCapable|bug: |^\s+at .*:\d+:\d+/m;
