@@ -167,10 +167,18 @@ Deno.test({
           PARTITION_START: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
         };
         if (host) env.HOST = host;
+        else env.SEED_DEMO = "true"; // not the scheduler's: a warning in its JSON log
         const p = spawnTask("scheduler", [], env);
         try {
           const start = JSON.parse(await p.waitFor(/"event":"start"/, 60_000));
           assert.equal(start.status_page, `http://${yes}:${port}/`);
+          const warnings = p.lines.filter((l) => l.includes('"event":"warning"'));
+          assert.deepEqual(
+            warnings.map((l) => JSON.parse(l).message),
+            host ? [] : [
+              "SEED_DEMO is set but `deno task scheduler` does not use it (it is read by serve)",
+            ],
+          );
           assert.equal(await reachable(yes!, port), true, `${yes}:${port} answers`);
           assert.equal(await reachable(no!, port), false, `${no}:${port} is refused`);
         } finally {
