@@ -259,7 +259,7 @@ async function execute(
           io.progress?.(null);
           report(o, io);
         }
-        tick();
+        if (done < items.length) tick();
       },
     },
   );
