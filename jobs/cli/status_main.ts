@@ -53,6 +53,10 @@ async function main(): Promise<number> {
       return 2;
     }
   }
+  if (values.from && values.to && values.from > values.to) {
+    console.error(`status: --from ${values.from} is after --to ${values.to}`);
+    return 2;
+  }
   const cfg = loadConfig({ command: "status" });
   const ctx = await openRunner("status", cfg, { tokenOptional: true });
   try {

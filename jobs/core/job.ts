@@ -9,7 +9,7 @@
  */
 import { isDay } from "../../config/config.ts";
 import { readSql } from "../../sql/load.ts";
-import { currentTransform, type Transform } from "./transform.ts";
+import { currentTransform, defaultSqlDir, type Transform } from "./transform.ts";
 
 /** Input pulled from the source API's `/data?date=D` as CSV into a TEMP staging table. */
 export interface ApiInput {
@@ -34,6 +34,8 @@ export interface UpstreamInput {
 export interface JobDeclaration {
   /** Lower-case name; its SQL lives in sql/<name>/. */
   name: string;
+  /** Where its versioned transforms live, when not sql/<name>/ (tests' own jobs). */
+  sqlDir?: URL;
   /** First partition day (default: PARTITION_START). */
   firstDay?: string;
   /** 5-field cron in UTC (default: ETL_CRON). */
@@ -41,7 +43,7 @@ export interface JobDeclaration {
   /** Jobs whose partition of the same day must have succeeded first. */
   upstream?: readonly string[];
   input: ApiInput | UpstreamInput;
-  /** Deletes this job's rows of day $1, and nothing else (path under sql/). */
+  /** Deletes this job's rows of day $1, and nothing else (path under sql/, or a file: URL). */
   deleteDay: string;
   /** Whether the transform takes the day as $1 (a staging transform reads staging only). */
   transformTakesDay: boolean;
@@ -59,6 +61,8 @@ export interface Job {
   /** For an API input, every SQL field holds the file's text, not its path. */
   input: ApiInputSql | UpstreamInput;
   deleteDaySql: string;
+  /** The directory its versioned transforms are read from. */
+  sqlDir: URL;
   transform: Transform;
   transformTakesDay: boolean;
 }
@@ -109,6 +113,7 @@ export async function resolveJobs(
     if (d.input.kind === "upstream" && !(d.upstream ?? []).length) {
       throw new JobError(`job "${d.name}" reads upstream jobs but declares none`);
     }
+    const sqlDir = d.sqlDir ?? defaultSqlDir(d.name);
     return {
       name: d.name,
       firstDay: d.firstDay ?? defaults.partitionStart,
@@ -116,7 +121,8 @@ export async function resolveJobs(
       upstream: d.upstream ?? [],
       input: d.input.kind === "api" ? await readInputSql(d.input) : d.input,
       deleteDaySql: await readSql(d.deleteDay),
-      transform: await currentTransform(d.name),
+      sqlDir,
+      transform: await currentTransform(d.name, sqlDir),
       transformTakesDay: d.transformTakesDay,
     };
   }));
