@@ -3,7 +3,7 @@
  * configuration, the declared jobs, the target database with the runner's
  * session settings, the API token; and how a fatal error is reported.
  */
-import { type Config, ConfigError, loadConfig } from "../config/config.ts";
+import { type Command, type Config, ConfigError, loadConfig } from "../config/config.ts";
 import { openMigrated } from "../migrations/open.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
 import { MigrationError } from "../migrations/migrate.ts";
@@ -24,13 +24,14 @@ export const RUNNER_DB_SETTINGS = {
 };
 
 export async function openRunner(
-  command: string,
-  cfg: Config = loadConfig(),
+  command: Command,
+  cfg: Config = loadConfig({ command }),
   opts: { tokenOptional?: boolean } = {},
 ): Promise<RunnerContext & { cfg: Config }> {
   const jobs = await resolveJobs(DECLARED_JOBS, {
     partitionStart: cfg.partitionStart,
-    cron: cfg.etlCron,
+    // Only the commands that register schedules read ETL_CRON (config/settings.ts).
+    cron: "etlCron" in cfg ? cfg.etlCron : "",
   });
   // `status` reads the target only; without a token it just cannot ask the source.
   const token = await resolveApiToken(cfg).catch((e) => {
@@ -46,15 +47,26 @@ export async function openRunner(
     cfg,
     db,
     jobs,
+    // Read when used: `status` runs no partition, so it reads none of the run settings.
     settings: {
       apiUrl: cfg.sourceApiUrl,
       token,
-      attempts: cfg.etlAttempts,
+      get attempts() {
+        return cfg.etlAttempts;
+      },
       timeoutMs: cfg.etlTimeoutMs,
-      leaseSeconds: cfg.leaseSeconds,
-      maxShrink: cfg.maxShrink,
-      retryBaseSeconds: cfg.retryDelaySeconds,
-      retryMaxSeconds: cfg.retryDelaySeconds * 64,
+      get leaseSeconds() {
+        return cfg.leaseSeconds;
+      },
+      get maxShrink() {
+        return cfg.maxShrink;
+      },
+      get retryBaseSeconds() {
+        return cfg.retryDelaySeconds;
+      },
+      get retryMaxSeconds() {
+        return cfg.retryDelaySeconds * 64;
+      },
     },
     runner: `${Deno.hostname()}:${Deno.pid}`,
     now: () => new Date(),

@@ -5,6 +5,7 @@
  * and stops cleanly on SIGINT/SIGTERM (no new partitions; runs in flight
  * cancelled, rolled back and recorded; exit within 10 s).
  */
+import { loadConfig, settingsHelp } from "../config/config.ts";
 import { openRunner, reportFatal } from "../jobs/open_runner.ts";
 import { startService } from "./service.ts";
 
@@ -24,16 +25,23 @@ stale or failed partition (within MAX_ATTEMPTS, after its retry delay) from
 the job's first day (PARTITION_START) to yesterday is run, upstream jobs
 first, oldest first, SCHEDULER_CONCURRENCY at a time. Any number of
 schedulers and etl processes can share one real PostgreSQL target.
-Serves the status page, its JSON API and /metrics on RUNNER_PORT (3000;
-0 for none). Logs: one JSON line per run and per reconcile. Stops on
-SIGINT/SIGTERM.`);
+Serves the status page, its JSON API and /metrics on HOST:RUNNER_PORT
+(127.0.0.1:3000; RUNNER_PORT=0 for none). Logs: one JSON line per run
+and per reconcile. Stops on SIGINT/SIGTERM.
+
+${settingsHelp("scheduler")}`);
     return 0;
   }
-  const ctx = await openRunner("scheduler");
+  const cfg = loadConfig({
+    command: "scheduler",
+    report: (message) => log({ event: "warning", message }),
+  });
+  const ctx = await openRunner("scheduler", cfg);
   const service = startService(ctx, {
-    concurrency: ctx.cfg.schedulerConcurrency,
-    maxAttempts: ctx.cfg.maxAttempts,
-    port: ctx.cfg.runnerPort,
+    concurrency: cfg.schedulerConcurrency,
+    maxAttempts: cfg.maxAttempts,
+    port: cfg.runnerPort,
+    host: cfg.host,
     token: ctx.settings.token,
     maxRangeDays: ctx.cfg.maxRangeDays,
     trustProxy: ctx.cfg.trustProxy,

@@ -16,6 +16,8 @@ export interface ServiceOptions {
   maxAttempts: number;
   /** The status page's port (0: no page). */
   port: number;
+  /** Its listen address (HOST). */
+  host: string;
   /** The token that allows running partitions from the page. */
   token: string;
   /** The longest day range the page and its API serve (MAX_RANGE_DAYS). */
@@ -28,7 +30,7 @@ export interface ServiceOptions {
 export interface Service {
   scheduler: Scheduler;
   metrics: Metrics;
-  /** The status page's URL, when it listens. */
+  /** The status page's URL, when it listens (on this machine, for a wildcard HOST). */
   url: string | null;
   schedules: Record<string, string>;
   /** Takes no new partitions, cancels the runs in flight, closes the page. */
@@ -85,13 +87,15 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
       trustProxy: o.trustProxy,
     });
     try {
-      server = Deno.serve({ port: o.port, onListen: () => {} }, app.fetch);
-      url = `http://localhost:${o.port}/`;
+      server = Deno.serve({ port: o.port, hostname: o.host, onListen: () => {} }, app.fetch);
+      url = pageUrl(o.host, o.port);
     } catch (e) {
       // A second runner on the same host: the page is the first one's; keep running.
       o.log({
         event: "warning",
-        message: `status page not started on port ${o.port}: ${(e as Error).message} (RUNNER_PORT)`,
+        message: `status page not started on ${o.host}:${o.port}: ${
+          (e as Error).message
+        } (HOST, RUNNER_PORT)`,
       });
     }
   }
@@ -107,4 +111,10 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
       await server?.shutdown();
     },
   };
+}
+
+/** Where a browser on this machine finds a server listening on `host`. */
+export function pageUrl(host: string, port: number): string {
+  const h = host === "0.0.0.0" ? "localhost" : host === "::" ? "[::1]" : host;
+  return `http://${h.includes(":") && !h.startsWith("[") ? `[${h}]` : h}:${port}/`;
 }

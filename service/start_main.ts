@@ -5,9 +5,14 @@
  * process.) The demo data is the DEMO_DAYS (10) days up to yesterday, and
  * PARTITION_START defaults to the first of them, so the partitions fill in
  * at once. Ctrl-C stops it cleanly; a second start finds them still done.
+ *
+ * The status page listens on HOST (127.0.0.1); the source API is this
+ * process's own plumbing and stays on 127.0.0.1. A token the user supplied
+ * is never printed; a generated one is shown once, on a terminal.
  */
 import { Hono } from "hono";
-import { loadConfig } from "../config/config.ts";
+import { isSet, loadConfig, settingsHelp, withValues } from "../config/config.ts";
+import { startupProblem } from "../config/permissions.ts";
 import { openMigrated } from "../migrations/open.ts";
 import type { Db } from "../db/types.ts";
 import { createApp } from "../api/app.ts";
@@ -20,31 +25,47 @@ import { addDays, yesterday } from "../jobs/core/days.ts";
 
 const EVERY_SECONDS = 60;
 const STOP_GRACE_MS = 8_000;
+const API_HOST = "127.0.0.1";
 
 function log(entry: Record<string, unknown>) {
   console.log(JSON.stringify({ ts: new Date().toISOString(), ...entry }));
 }
 
 async function main(): Promise<number> {
-  const env = loadConfig();
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(`Usage: deno task start
+
+The whole of windbin in one process: the source API with DEMO_DAYS (10) days
+of demo data up to yesterday, the scheduler, and the status page on
+HOST:RUNNER_PORT (127.0.0.1:3000). Partitions start at the first demo day
+(PARTITION_START overrides). Ctrl-C stops it. README: Quick start.
+
+${settingsHelp("start")}`);
+    return 0;
+  }
+  const env = loadConfig({ command: "start" });
   const demoDays = env.demoDays;
   const first = addDays(yesterday(new Date()), -(demoDays - 1));
-  const cfg = {
-    ...env,
-    partitionStart: Deno.env.get("PARTITION_START") ? env.partitionStart : first,
-    sourceApiUrl: `http://127.0.0.1:${env.port}`,
-  };
-  const source = await openMigrated("source", { url: cfg.sourceDatabaseUrl, dataDir: cfg.dataDir });
+  const cfg = withValues(env, {
+    partitionStart: isSet(env, "PARTITION_START") ? env.partitionStart : first,
+    sourceApiUrl: `http://${API_HOST}:${env.port}`,
+  });
+  const source = await openMigrated("source", {
+    url: cfg.sourceDatabaseUrl,
+    dataDir: cfg.dataDir,
+    maxStreams: cfg.apiStreams,
+  });
   let api: Deno.HttpServer | null = null;
   try {
-    const token = cfg.apiToken ?? (await demoToken(cfg.dataDir)).token;
+    const { token, shown } = await startToken(cfg.apiToken, cfg.dataDir);
     await seedDemo(source, first, demoDays);
-    const ctx = await openRunner("start", { ...cfg, apiToken: token });
+    const ctx = await openRunner("start", withValues(cfg, { apiToken: token }));
     try {
       const service = startService(ctx, {
         concurrency: cfg.schedulerConcurrency,
         maxAttempts: cfg.maxAttempts,
         port: cfg.runnerPort,
+        host: cfg.host,
         token,
         maxRangeDays: cfg.maxRangeDays,
         trustProxy: cfg.trustProxy,
@@ -53,14 +74,23 @@ async function main(): Promise<number> {
       // The source API's request latency goes to the same /metrics as the runner's.
       const app = new Hono();
       app.use(service.metrics.middleware());
-      app.route("/", createApp({ db: source, token, maxRangeDays: cfg.maxRangeDays }));
-      api = Deno.serve({ port: cfg.port, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+      app.route(
+        "/",
+        createApp({
+          db: source,
+          token,
+          maxRangeDays: cfg.maxRangeDays,
+          maxStreams: cfg.apiStreams,
+          stallMs: cfg.streamStallSeconds * 1000,
+        }),
+      );
+      api = Deno.serve({ port: cfg.port, hostname: API_HOST, onListen: () => {} }, app.fetch);
       console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
       console.log(
         `  status page: ${service.url ?? "(not started, see above)"}   log in with the token`,
       );
-      console.log(`  source API:  http://localhost:${cfg.port}/docs`);
-      console.log(`  token:       ${token}`);
+      console.log(`  source API:  http://${API_HOST}:${cfg.port}/docs`);
+      console.log(`  token:       ${shown}`);
       service.scheduler.reconcile("startup");
       const signal = await untilSignal();
       log({ event: "stopping", signal });
@@ -77,6 +107,17 @@ async function main(): Promise<number> {
     await source.close();
   }
   return 0;
+}
+
+/** The token, and what the banner says about it. */
+async function startToken(supplied: string | undefined, dataDir: string) {
+  if (supplied) return { token: supplied, shown: "yours, from API_TOKEN (not shown)" };
+  const demo = await demoToken(dataDir);
+  // Shown once, to the person at the terminal; never into a log file.
+  const shown = demo.created && Deno.stdout.isTerminal()
+    ? `${demo.token}   (generated into ${demo.path}; shown only this once)`
+    : `in ${demo.path} (cat ${demo.path})`;
+  return { token: demo.token, shown };
 }
 
 async function seedDemo(db: Db, from: string, days: number) {
@@ -97,6 +138,7 @@ function untilSignal(): Promise<string> {
 try {
   Deno.exit(await main());
 } catch (e) {
-  console.error(`start: ${describeFatal(e)}`);
-  Deno.exit(e instanceof Deno.errors.NotCapable ? 2 : 1);
+  const problem = startupProblem(e);
+  console.error(`start: ${problem ? problem.message : describeFatal(e).replace(/^error: /, "")}`);
+  Deno.exit(problem ? problem.code : 1);
 }

@@ -2,12 +2,8 @@
 import assert from "node:assert/strict";
 import { tempDir } from "./helpers/databases.ts";
 
-const PERMS = [
-  "--allow-net",
-  "--allow-read=.",
-  "--allow-write=.",
-  "--allow-env=API_TOKEN,PORT,SOURCE_DATABASE_URL,DATA_DIR,MAX_RANGE_DAYS,PG*,USER,USERNAME,LOGNAME",
-];
+/** The task's own permission set (deno.json), as `deno task serve` runs it. */
+const PERMS = ["-q", "--no-prompt", "-P=serve"];
 
 /** Only what deno itself needs, so no API_TOKEN or database URL leaks in from the test's environment. */
 function baseEnv(): Record<string, string> {

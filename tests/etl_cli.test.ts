@@ -74,7 +74,7 @@ Deno.test("etl cli: on the embedded database, success prints a summary and exits
   const api = startFakeApi();
   try {
     api.answer(csv(dayCsv(DAY, 60)));
-    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(
@@ -101,11 +101,19 @@ Deno.test("etl cli: without API_TOKEN it uses the token the embedded API wrote, 
     const none = await etl(["--date", DAY], env);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /API_TOKEN is not set/);
-    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file\n");
+    await Deno.writeTextFile(`${dataDir}/api-token`, "short\n");
+    const short = await etl(["--date", DAY], env);
+    assert.equal(short.code, 2);
+    assert.match(
+      short.stderr,
+      /^etl: the token in \S+\/api-token is 5 characters long; it needs at least 16: delete the file/,
+    );
+    assert.doesNotMatch(short.stderr, /short/, "the token itself is not printed");
+    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file-0123456789\n");
     api.answer(csv(dayCsv(DAY, 600)));
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file");
+    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file-0123456789");
   } finally {
     await api.close();
     await Deno.remove(dataDir, { recursive: true });
@@ -128,7 +136,11 @@ Deno.test({
         await oneExited.promise;
         return csv(dayCsv(DAY, 60))(req);
       });
-      const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+      const env = {
+        TARGET_DATABASE_URL: target.url!,
+        SOURCE_API_URL: api.url,
+        API_TOKEN: "test-token-0123456789",
+      };
       const runs = [etl(["--date", DAY], env), etl(["--date", DAY], env)];
       const first = await within(Promise.race(runs), 60_000, "the first of two etl processes");
       oneExited.resolve();
@@ -162,7 +174,7 @@ Deno.test("etl cli: a second process on a busy embedded database is refused at o
       await secondDone.promise;
       return csv(dayCsv(DAY, 600))(req);
     });
-    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const first = etl(["--date", DAY], env);
     await within(asked.promise, 60_000, "the first process asking the source");
     const second = await etl(["--date", DAY], env).finally(() => secondDone.resolve());

@@ -48,7 +48,14 @@ Deno.test({
     try {
       const first = spawnTask("start", [], env);
       try {
-        await first.waitFor(/status page: http/, 60_000);
+        await first.waitFor(/token: /, 60_000);
+        // Not a terminal (a log): the generated token is not shown, only where it is.
+        const token = (await Deno.readTextFile(`${dataDir}/api-token`)).trim();
+        assert.ok(!first.lines.some((l) => l.includes(token)), "the token is not in the log");
+        assert.ok(
+          first.lines.includes(`  token:       in ${dataDir}/api-token (cat ${dataDir}/api-token)`),
+          first.lines.join("\n"),
+        );
         const t0 = performance.now();
         const done = await until(async () => allDone(await states()), 60_000, 250);
         const ps = await states();
@@ -95,7 +102,10 @@ Deno.test({
         [],
       ]] as const
     ) {
-      const p = spawnTask(task, [...args], { DATA_DIR: "/var/lib/windbin-test", API_TOKEN: "t" });
+      const p = spawnTask(task, [...args], {
+        DATA_DIR: "/var/lib/windbin-test",
+        API_TOKEN: "test-token-0123456789",
+      });
       const { code } = await p.stop("SIGCONT");
       const out = p.lines.join("\n");
       assert.notEqual(code, 0, `${task}: ${out}`);

@@ -142,9 +142,10 @@ for (const backend of ["embedded", "postgres"] as const) {
           const cases: [string[], RegExp][] = [
             [
               ["--from", "2024-02-30"],
-              /^status: --from must be a date YYYY-MM-DD \(got "2024-02-30"\)/,
+              /^status: --from must be a real date written YYYY-MM-DD, from 0001-01-01 to 9999-12-30 \(got "2024-02-30"\)/,
             ],
-            [["--to", "yesterday"], /^status: --to must be a date YYYY-MM-DD/],
+            [["--from", "0000-01-01"], /^status: --from .* 0001-01-01 to .*\(got "0000-01-01"\)/],
+            [["--to", "yesterday"], /^status: --to must be a real date written YYYY-MM-DD/],
             [["--from", TO, "--to", FROM], /^status: --from 2024-01-04 is after --to 2024-01-01$/m],
             [["--job", "nosuch"], /^status: no job named "nosuch"; declared jobs: .*\betl\b/],
             [["--frobnicate"], /^status: .*frobnicate/],

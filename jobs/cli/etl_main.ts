@@ -1,5 +1,6 @@
 /** Edge of `deno task etl`: environment, database, signals, exit code. */
 import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
+import { loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 
 async function main(): Promise<number> {
@@ -17,6 +18,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
+  const cfg = loadConfig({ command: "etl" });
   // SIGINT/SIGTERM: stop taking partitions, cancel the ones in flight (rolled
   // back, claims released, recorded "cancelled"), exit 130/143.
   const stop = new AbortController();
@@ -32,7 +34,7 @@ async function main(): Promise<number> {
   }
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
-  const ctx = await openRunner("etl");
+  const ctx = await openRunner("etl", cfg);
   try {
     return await runCli(args, ctx, {
       out: (l) => console.log(l),

@@ -1,6 +1,6 @@
 /** Edge of `deno task status`. */
 import { parseArgs } from "node:util";
-import { isDay } from "../../config/config.ts";
+import { dayProblem, loadConfig, settingsHelp } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 import { selectJobs } from "./etl.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
@@ -19,7 +19,9 @@ yesterday (UTC). Stale-by-source asks the source API for its fingerprints
 
   --job NAME     one job (default: all)
   --from, --to   the range, both days included
-  --json         the same as JSON (every partition with its state)`;
+  --json         the same as JSON (every partition with its state)
+
+${settingsHelp("status")}`;
 
 async function main(): Promise<number> {
   let values;
@@ -45,8 +47,9 @@ async function main(): Promise<number> {
     return 0;
   }
   for (const k of ["from", "to"] as const) {
-    if (values[k] !== undefined && !isDay(values[k]!)) {
-      console.error(`status: --${k} must be a date YYYY-MM-DD (got "${values[k]}")`);
+    const problem = values[k] === undefined ? null : dayProblem(values[k]!);
+    if (problem) {
+      console.error(`status: --${k} ${problem}`);
       return 2;
     }
   }
@@ -54,7 +57,8 @@ async function main(): Promise<number> {
     console.error(`status: --from ${values.from} is after --to ${values.to}`);
     return 2;
   }
-  const ctx = await openRunner("status", undefined, { tokenOptional: true });
+  const cfg = loadConfig({ command: "status" });
+  const ctx = await openRunner("status", cfg, { tokenOptional: true });
   try {
     const jobs = selectJobs(ctx.jobs, values.job!);
     const to = values.to ?? yesterday(ctx.now());
