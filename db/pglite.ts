@@ -9,10 +9,11 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { type DirLock, lockDataDir } from "./dir_lock.ts";
 import { ChunkMerger } from "./chunks.ts";
+import { PINNED_SETTINGS, setStatements } from "./settings.ts";
 
 const FETCH_ROWS = 2000;
-/** As the postgres adapter's connection parameters: SQL that prints timestamps relies on it. */
-const SESSION = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'";
+/** As the postgres adapter's connection parameters (db/settings.ts). */
+const SESSION = setStatements(PINNED_SETTINGS);
 
 /** The SET statements of the session settings (validated numbers only). */
 function settingsSql(s: SessionSettings = {}): string {
@@ -127,10 +128,15 @@ export class PgliteDb implements Db {
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
     const cursor = `windbin_out_${++this.#cursors}`;
     const channel = new BatchChannel();
+    // Binary: each row's record_send() (the server's own send functions, as
+    // binary COPY uses), reshaped into a COPY tuple below.
+    const query = format === "binary" ? `SELECT record_send(r) FROM (${select}) r` : select;
     // The transaction (and with it PGlite's only connection) is held while the
     // consumer reads; each FETCH waits for the consumer to ask for more.
     const done = this.#pg.transaction(async (t) => {
-      await t.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${select}`);
+      // As on PostgreSQL's stream connections: index order rather than a sort.
+      await t.exec("SET LOCAL enable_sort = off");
+      await t.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${query}`);
       while (await channel.wanted()) {
         const res = await t.query<unknown[]>(`FETCH ${FETCH_ROWS} FROM ${cursor}`, [], {
           rowMode: "array",
@@ -144,6 +150,7 @@ export class PgliteDb implements Db {
     const merger = new ChunkMerger();
     let header = format === "csv";
     try {
+      if (format === "binary") merger.push(BINARY_HEADER);
       while (true) {
         const batch = await channel.next();
         if (header) {
@@ -151,10 +158,16 @@ export class PgliteDb implements Db {
           header = false;
         }
         if (batch.rows.length === 0) break;
-        const text = format === "csv"
-          ? batch.rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n"
-          : batch.rows.map((r) => String(r[0])).join("\n") + "\n";
-        const out = merger.push(encoder.encode(text));
+        const bytes = format === "binary" ? binaryTuples(batch.rows) : encoder.encode(
+          format === "csv"
+            ? batch.rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n"
+            : batch.rows.map((r) => String(r[0])).join("\n") + "\n",
+        );
+        const out = merger.push(bytes);
+        if (out) yield out;
+      }
+      if (format === "binary") {
+        const out = merger.push(BINARY_TRAILER);
         if (out) yield out;
       }
       const rest = merger.flush();
@@ -186,6 +199,48 @@ async function copyFromBlob(
   const parts: Uint8Array[] = [];
   for await (const chunk of body) parts.push(chunk);
   await pg.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
+}
+
+/** Binary COPY: the signature "PGCOPY\n\xff\r\n\0", flags 0 (no OIDs), header extension length 0. */
+// deno-fmt-ignore
+const BINARY_HEADER = new Uint8Array([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+const BINARY_TRAILER = new Uint8Array([0xff, 0xff]);
+
+/**
+ * record_send() rows into binary COPY tuples. record_send writes an int32
+ * column count, then per column its type OID, an int32 length (-1 for NULL)
+ * and the bytes; a COPY tuple is an int16 count, then length and bytes.
+ */
+function binaryTuples(rows: unknown[][]): Uint8Array {
+  let size = 0;
+  for (const r of rows) {
+    const rec = r[0] as Uint8Array;
+    size += rec.length - 2 - 4 * readInt32(rec, 0);
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const r of rows) {
+    const rec = r[0] as Uint8Array;
+    const fields = readInt32(rec, 0);
+    out[o++] = fields >> 8;
+    out[o++] = fields;
+    let i = 4;
+    for (let f = 0; f < fields; f++) {
+      i += 4; // the type OID
+      const len = readInt32(rec, i);
+      const end = i + 4 + (len > 0 ? len : 0);
+      out.set(rec.subarray(i, end), o);
+      o += end - i;
+      i = end;
+    }
+  }
+  return out;
+}
+
+function readInt32(b: Uint8Array, i: number): number {
+  return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
 }
 
 function csvField(v: unknown): string {
