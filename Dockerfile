@@ -17,6 +17,7 @@ ENV DENO_DIR=/deno-dir/ \
     NO_COLOR=1 \
     DATA_DIR=/app/.data \
     PORT=8000 \
+    HOST=0.0.0.0 \
     RUNNER_PORT=3000
 RUN (id -u deno >/dev/null 2>&1 || useradd --uid 1993 --user-group --no-create-home deno) \
  && mkdir -p /app/.data /app/node_modules "$DENO_DIR" \

@@ -28,6 +28,8 @@ export interface Config {
   partitionStart: string;
   etlCron: string;
   port: number;
+  /** Listen address of the source API (`0.0.0.0`: every interface, as in the image). */
+  host: string;
   runnerPort: number;
   dataDir: string;
   maxRangeDays: number;
@@ -73,9 +75,10 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     partitionStart: day(get, "PARTITION_START", "2024-01-01"),
     etlCron: cron(get, "ETL_CRON", "0 1 * * *"),
     port,
+    host: host(get, "HOST", "127.0.0.1"),
     runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./.data",
-    maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
+    maxRangeDays: int(get, "MAX_RANGE_DAYS", 3660, 1, 3660),
     apiStreams: int(get, "API_STREAMS", 10, 1, 1000),
     streamStallSeconds: int(get, "STREAM_STALL_SECONDS", 30, 1, 3600),
     etlAttempts: int(get, "ETL_ATTEMPTS", 4, 1, 100),
@@ -127,6 +130,20 @@ function optionalUrl(get: EnvGet, name: string): string | undefined {
   if (raw === undefined) return undefined;
   // Parsed only to reject typos early; never echoed, it may hold a password.
   return url(get, name, raw, ["postgres:", "postgresql:"]);
+}
+
+/** An IP address or a host name (no scheme, port or path). */
+function host(get: EnvGet, name: string, dflt: string): string {
+  const raw = (get(name) ?? dflt).trim();
+  const ipv6 = raw.replace(/^\[(.*)\]$/, "$1");
+  if (
+    !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(raw) && !/^[0-9A-Fa-f:.]+$/.test(ipv6)
+  ) {
+    throw new ConfigError(
+      `${name} must be an address to listen on, e.g. 127.0.0.1, 0.0.0.0 or localhost (got "${raw}")`,
+    );
+  }
+  return ipv6.includes(":") ? ipv6 : raw;
 }
 
 function day(get: EnvGet, name: string, dflt: string): string {

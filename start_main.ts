@@ -52,7 +52,7 @@ async function main(): Promise<number> {
       const app = new Hono();
       app.use(service.metrics.middleware());
       app.route("/", createApp({ db: source, token, maxRangeDays: cfg.maxRangeDays }));
-      api = Deno.serve({ port: cfg.port, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+      api = Deno.serve({ port: cfg.port, hostname: cfg.host, onListen: () => {} }, app.fetch);
       console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
       console.log(
         `  status page: ${service.url ?? "(not started, see above)"}   log in with the token`,
