@@ -227,7 +227,7 @@ export function createApp(deps: AppDeps): Hono {
       const body = await startStream(
         source(format, dataSelect(sql, q, selectFormat(format), turbines, withTurbine), {
           // JSON escapes in a turbine name come out of COPY's text format doubled.
-          unescape: withTurbine && turbines.some((t) => /["\\\u0000-\u001f]/.test(t)),
+          unescape: withTurbine && turbines.some(needsJsonEscape),
         }),
         { stallMs: deps.stallMs ?? 30_000, onEnd: release },
       );
@@ -258,6 +258,12 @@ interface TurbineRow {
   first: string;
   last: string;
   cadence_seconds: number | null;
+}
+
+/** to_json writes these with a backslash, which COPY's text format then doubles. */
+function needsJsonEscape(name: string): boolean {
+  // deno-lint-ignore no-control-regex
+  return /["\\\u0000-\u001f]/.test(name);
 }
 
 function selectFormat(format: DataFormat): "csv" | "json" | "binary" {
