@@ -9,7 +9,7 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { type DirLock, lockDataDir } from "./dir_lock.ts";
 import { ChunkMerger } from "./chunks.ts";
-import { PINNED_SETTINGS, setStatements } from "./settings.ts";
+import { PINNED_SETTINGS, setStatements, STREAM_SETTINGS } from "./settings.ts";
 
 const FETCH_ROWS = 2000;
 /** As the postgres adapter's connection parameters (db/settings.ts). */
@@ -135,7 +135,7 @@ export class PgliteDb implements Db {
     // consumer reads; each FETCH waits for the consumer to ask for more.
     const done = this.#pg.transaction(async (t) => {
       // As on PostgreSQL's stream connections: index order rather than a sort.
-      await t.exec("SET LOCAL enable_sort = off");
+      await t.exec(setStatements(STREAM_SETTINGS, true));
       await t.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${query}`);
       while (await channel.wanted()) {
         const res = await t.query<unknown[]>(`FETCH ${FETCH_ROWS} FROM ${cursor}`, [], {

@@ -18,7 +18,7 @@ import type { Writable } from "node:stream";
 import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { describeUrl } from "./url.ts";
 import { sslConfig, tlsFromUrl } from "./tls.ts";
-import { PINNED_SETTINGS, startupOptions } from "./settings.ts";
+import { PINNED_SETTINGS, startupOptions, STREAM_SETTINGS } from "./settings.ts";
 
 export interface PostgresOptions extends SessionSettings {
   /** Connections for queries, transactions and sessions. */
@@ -29,13 +29,8 @@ export interface PostgresOptions extends SessionSettings {
 
 const PINNED = startupOptions(PINNED_SETTINGS);
 
-/**
- * Stream connections serve ordered ranges: with sorts priced out, an ORDER BY
- * that an index provides streams in index order from the first row instead of
- * waiting for a sort of the whole range (the planner prefers bitmap scan +
- * sort for a turbine-day when turbines are interleaved on disk).
- */
-const STREAM_ONLY = startupOptions({ enable_sort: "off" });
+/** Stream connections also get STREAM_SETTINGS (db/settings.ts). */
+const STREAM_ONLY = startupOptions(STREAM_SETTINGS);
 
 /** `date` as postgres.js gave it (UTC midnight), not pg's local-time midnight. */
 const types = {

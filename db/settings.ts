@@ -15,6 +15,15 @@ export const PINNED_SETTINGS = {
   standard_conforming_strings: "on",
 } as const;
 
+/**
+ * On the connections that stream (copyOut) only: streams serve ordered ranges,
+ * and with sorts priced out an ORDER BY that an index provides streams in
+ * index order from the first row, instead of waiting for a sort of the whole
+ * range (PostgreSQL 15 picks bitmap scan + sort for a turbine-day when the
+ * turbines' readings are interleaved on disk).
+ */
+export const STREAM_SETTINGS = { enable_sort: "off" } as const;
+
 /** As `-c name=value` words of the `options` startup parameter (spaces escaped). */
 export function startupOptions(settings: Record<string, string>): string {
   return Object.entries(settings)
@@ -22,9 +31,9 @@ export function startupOptions(settings: Record<string, string>): string {
     .join(" ");
 }
 
-/** As SET statements (PGlite, which has no startup parameters). */
-export function setStatements(settings: Record<string, string>): string {
+/** As SET statements (PGlite, which has no startup parameters); `local`: SET LOCAL. */
+export function setStatements(settings: Record<string, string>, local = false): string {
   return Object.entries(settings)
-    .map(([k, v]) => `SET ${k} = '${v.replaceAll("'", "''")}'`)
+    .map(([k, v]) => `SET ${local ? "LOCAL " : ""}${k} = '${v.replaceAll("'", "''")}'`)
     .join("; ");
 }
