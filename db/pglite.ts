@@ -161,7 +161,7 @@ export class PgliteDb implements Db {
         const bytes = format === "binary" ? binaryTuples(batch.rows) : encoder.encode(
           format === "csv"
             ? batch.rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n"
-            : batch.rows.map((r) => String(r[0])).join("\n") + "\n",
+            : batch.rows.map((r) => copyText(r[0])).join("\n") + "\n",
         );
         const out = merger.push(bytes);
         if (out) yield out;
@@ -242,6 +242,25 @@ function binaryTuples(rows: unknown[][]): Uint8Array {
 function readInt32(b: Uint8Array, i: number): number {
   return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
 }
+
+/** One value as COPY's text format writes it (as PostgreSQL's "lines"): escapes, NULL as \N. */
+function copyText(v: unknown): string {
+  if (v === null || v === undefined) return "\\N";
+  const s = String(v);
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]) : s;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t\b\v\f]/;
+const COPY_SPECIALS = /[\\\n\r\t\b\v\f]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\v": "\\v",
+  "\f": "\\f",
+};
 
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return "";

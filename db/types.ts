@@ -50,7 +50,11 @@ export interface SessionSettings {
 export type CopyFormat =
   /** CSV with a header line, NULL as an empty field. */
   | "csv"
-  /** A query of one text column: each value on a line of its own. */
+  /**
+   * A query of one text column: each value on a line of its own, as COPY's
+   * text format writes it (backslash doubled; newline, CR, tab, \b, \v, \f
+   * escaped; NULL as \N).
+   */
   | "lines"
   /**
    * PostgreSQL's binary COPY format: the 19-byte header, one tuple per row
