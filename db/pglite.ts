@@ -140,6 +140,9 @@ export class PgliteDb implements Db {
       while (await channel.wanted()) {
         const res = await t.query<unknown[]>(`FETCH ${FETCH_ROWS} FROM ${cursor}`, [], {
           rowMode: "array",
+          // The server's own text, as COPY writes it (JS numbers would print -0
+          // as 0 and 1e+20 as 100000000000000000000); record_send's bytea parsed.
+          parsers: format === "binary" ? undefined : serverText(this.#pg),
         });
         channel.put({ fields: res.fields.map((f) => f.name), rows: res.rows });
         if (res.rows.length === 0) break;
@@ -262,11 +265,17 @@ const COPY_ESCAPES: Record<string, string> = {
   "\f": "\\f",
 };
 
+/** Parsers that keep every value as the server's text: one for each type this PGlite parses. */
+function serverText(pg: PGlite): Record<string, (text: string) => string> {
+  const parsers = (pg as unknown as { parsers: Record<string, unknown> }).parsers;
+  return Object.fromEntries(Object.keys(parsers).map((oid) => [oid, (text: string) => text]));
+}
+
+/** As COPY's CSV: NULL is an empty field, an empty string is "". */
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return "";
-  if (v instanceof Date) return v.toISOString();
   const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return s === "" || /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 interface Batch {
