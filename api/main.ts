@@ -64,7 +64,7 @@ async function main(): Promise<void> {
         const base = `http://${displayHost(cfg.host)}:${port}`;
         console.log(`windbin source API on ${base} (database: ${db.label})`);
         console.log(`  docs: ${base}/docs   health: ${base}/health`);
-        if (demo) console.log(tokenLines(demo, base).join("\n"));
+        console.log(tokenLines(demo, base).join("\n"));
       },
     }, app.fetch);
     await untilSignal();
@@ -80,8 +80,11 @@ async function main(): Promise<void> {
  * is never shown; a generated one is shown once, when it is made, and only
  * on a terminal (not into a log file); otherwise we say where it is.
  */
-function tokenLines(demo: DemoToken, base: string): string[] {
+function tokenLines(demo: DemoToken | undefined, base: string): string[] {
   const url = `"${base}/data?date=${DEMO_SEED.from}&variables=wind_speed,power"`;
+  if (!demo) {
+    return [`  token: API_TOKEN; try:`, `  curl -H "Authorization: Bearer $API_TOKEN" ${url}`];
+  }
   if (demo.created && Deno.stdout.isTerminal()) {
     return [
       `  generated a token into ${demo.path}; try:`,
