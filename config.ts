@@ -136,9 +136,10 @@ function optionalUrl(get: EnvGet, name: string): string | undefined {
 function host(get: EnvGet, name: string, dflt: string): string {
   const raw = (get(name) ?? dflt).trim();
   const ipv6 = raw.replace(/^\[(.*)\]$/, "$1");
-  if (
-    !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(raw) && !/^[0-9A-Fa-f:.]+$/.test(ipv6)
-  ) {
+  const hostName = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(raw);
+  // IPv6 has two colons at least ("::"); one colon is a host with a port.
+  const v6 = /^[0-9A-Fa-f:.]+$/.test(ipv6) && ipv6.split(":").length > 2;
+  if (!hostName && !v6) {
     throw new ConfigError(
       `${name} must be an address to listen on, e.g. 127.0.0.1, 0.0.0.0 or localhost (got "${raw}")`,
     );
