@@ -96,12 +96,12 @@ function checkVariables(variables: readonly string[]): void {
  * A text[] literal for SQL text: escape-string constants (E'...'), which
  * read the same whatever standard_conforming_strings says.
  */
-export function textArray(values: readonly string[]): string {
+function textArray(values: readonly string[]): string {
   if (values.length === 0) return "'{}'::text[]";
   return `ARRAY[${values.map(textLiteral).join(", ")}]::text[]`;
 }
 
-export function textLiteral(s: string): string {
+function textLiteral(s: string): string {
   if (s.includes("\0")) throw new Error("refusing to put a NUL character into SQL");
   return `E'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 }
