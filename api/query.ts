@@ -81,8 +81,8 @@ export function fingerprintsSelect(
 ): string {
   checkVariables(variables);
   return fill(sql.fingerprints, {
-    hashes: variables.map((v) => `h_${v}`).join(" # "),
-    turbines: byTurbine ? "AND turbine = ANY($3::text[])" : "",
+    hashes: variables.map((v) => `r.h_${v}`).join(" # "),
+    turbines: byTurbine ? "AND r.turbine = ANY($3::text[])" : "",
   });
 }
 
