@@ -1,8 +1,8 @@
 /** How the API's command-line entry points report a fatal error. */
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../config/config.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
-import { MigrationError } from "../db/migrate.ts";
-import { describeNotCapable } from "../permissions.ts";
+import { MigrationError } from "../migrations/migrate.ts";
+import { describeNotCapable } from "../config/permissions.ts";
 
 /** A one-line message for errors the user can fix; the full error for anything else. */
 export function describeFatal(e: unknown): string {

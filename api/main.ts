@@ -6,13 +6,13 @@
  * default demo data. Against a real database API_TOKEN is required, and an empty
  * database gets the demo data only with SEED_DEMO=true (docker-compose.yml).
  */
-import { ConfigError, loadConfig } from "../config.ts";
-import { openMigrated } from "../db/open.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
+import { openMigrated } from "../migrations/open.ts";
 import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
 import { seedUnlessComplete } from "./seed.ts";
-import { type DemoToken, demoToken } from "../token_file.ts";
+import { type DemoToken, demoToken } from "../config/token_file.ts";
 import { TOKEN_CHARS } from "./auth.ts";
 
 /** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */

@@ -10,7 +10,7 @@
  */
 import { ParamError } from "./errors.ts";
 import { dayStart, formatInstant, parseInstant, TIME_FORMS } from "./time.ts";
-import { isDay } from "../config.ts";
+import { isDay } from "../config/config.ts";
 import { isVariable, type Variable, VARIABLE_NAMES } from "./variables.ts";
 
 /** One query parameter: how the OpenAPI document shows it, and how it is read. */

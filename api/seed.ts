@@ -5,7 +5,7 @@
  * range again leaves the same rows (existing rows in the range are overwritten).
  */
 import type { Db } from "../db/types.ts";
-import { isDay } from "../config.ts";
+import { isDay } from "../config/config.ts";
 
 export interface SeedOptions {
   /** First UTC day, YYYY-MM-DD. */

@@ -3,8 +3,8 @@
  * into the source database (SOURCE_DATABASE_URL, or the embedded one in DATA_DIR).
  */
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config.ts";
-import { openMigrated } from "../db/open.ts";
+import { loadConfig } from "../config/config.ts";
+import { openMigrated } from "../migrations/open.ts";
 import { describeFatal } from "./fatal.ts";
 import { checkSeedOptions, seed, type SeedOptions } from "./seed.ts";
 

@@ -6,7 +6,7 @@
  * offset means UTC. An unencoded `+` in a query string arrives as a space, so
  * `... 01:00` after the time is read as `+01:00`.
  */
-import { isDay } from "../config.ts";
+import { isDay } from "../config/config.ts";
 
 const FORM =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?| \d{2}:?\d{2})?)?$/;

@@ -5,7 +5,7 @@
  * (FORMAT csv)` of the same rows, read in-process. Also the API process'
  * peak RSS for a 1-day and a 30-day request (memory must not grow with range).
  */
-import { openMigrated } from "../db/open.ts";
+import { openMigrated } from "../migrations/open.ts";
 import { seed } from "../api/seed.ts";
 import { dataSelect, loadApiSql } from "../api/query.ts";
 import { dataQuerySpec } from "../api/params.ts";

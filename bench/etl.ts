@@ -13,13 +13,13 @@
  * - the source-fingerprint check over 365 days of 1-minute data (one request).
  */
 import type { Db } from "../db/types.ts";
-import { openMigrated } from "../db/open.ts";
+import { openMigrated } from "../migrations/open.ts";
 import { seed } from "../api/seed.ts";
 import { readSqlFiles } from "../sql/load.ts";
-import { findJob, type Job, resolveJobs } from "../jobs/job.ts";
+import { findJob, type Job, resolveJobs } from "../jobs/core/job.ts";
 import { DECLARED_JOBS } from "../jobs/declarations/mod.ts";
-import { runPartition } from "../jobs/partition_run.ts";
-import { addDays } from "../jobs/days.ts";
+import { runPartition } from "../jobs/core/partition_run.ts";
+import { addDays } from "../jobs/core/days.ts";
 import {
   alternate,
   dropDatabase,

@@ -9,7 +9,7 @@
  *    (V8 still compiling) and after (target: ~25 ms).
  */
 import process from "node:process";
-import { openMigrated } from "../db/open.ts";
+import { openMigrated } from "../migrations/open.ts";
 import { createApp } from "../api/app.ts";
 import { FingerprintHasher } from "../sql/fingerprint.ts";
 import { dropDatabase, fmt, freshDatabase, ms, stats, time } from "./lib.ts";

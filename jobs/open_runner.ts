@@ -3,18 +3,18 @@
  * configuration, the declared jobs, the target database with the runner's
  * session settings, the API token; and how a fatal error is reported.
  */
-import { type Config, ConfigError, loadConfig } from "../config.ts";
-import { openMigrated } from "../db/open.ts";
+import { type Config, ConfigError, loadConfig } from "../config/config.ts";
+import { openMigrated } from "../migrations/open.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
-import { MigrationError } from "../db/migrate.ts";
+import { MigrationError } from "../migrations/migrate.ts";
 import { isConnectionError } from "../db/errors.ts";
-import { JobError, resolveJobs } from "./job.ts";
+import { JobError, resolveJobs } from "./core/job.ts";
 import { DECLARED_JOBS } from "./declarations/mod.ts";
 import { resolveApiToken } from "./token.ts";
-import { abortableSleep, type RunnerContext } from "./runner.ts";
-import { describeTargetError, messageOf } from "./errors.ts";
-import { safeText } from "./safe_text.ts";
-import { describeNotCapable } from "../permissions.ts";
+import { abortableSleep, type RunnerContext } from "./core/runner.ts";
+import { describeTargetError, messageOf } from "./core/errors.ts";
+import { safeText } from "./core/safe_text.ts";
+import { describeNotCapable } from "../config/permissions.ts";
 
 /** Runner sessions never wait long on a lock, nor run a statement for ever. */
 export const RUNNER_DB_SETTINGS = {

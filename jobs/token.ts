@@ -2,8 +2,8 @@
  * The token the runner sends to the source API: API_TOKEN, or on the embedded
  * demo the one `deno task serve` generated and keeps in DATA_DIR/api-token.
  */
-import { type Config, ConfigError } from "../config.ts";
-import { readToken, tokenPath } from "../token_file.ts";
+import { type Config, ConfigError } from "../config/config.ts";
+import { readToken, tokenPath } from "../config/token_file.ts";
 
 export async function resolveApiToken(cfg: Config): Promise<string> {
   if (cfg.apiToken) return cfg.apiToken;

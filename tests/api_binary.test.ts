@@ -15,7 +15,7 @@ import { setStatements } from "../db/settings.ts";
 import { freshDb, migratedDb, TEST_DATABASE_URL, testBackends } from "./helpers/databases.ts";
 import { type ApiServer, startApi } from "./helpers/api_server.ts";
 import { collect, delay, within } from "./helpers/streams.ts";
-import { migrate } from "../db/migrate.ts";
+import { migrate } from "../migrations/migrate.ts";
 
 const PGCOPY = "application/x-pgcopy";
 

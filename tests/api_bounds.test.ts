@@ -4,7 +4,7 @@
  * and nothing undocumented is accepted, HOST and MAX_RANGE_DAYS in the config.
  */
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../config.ts";
+import { ConfigError, loadConfig } from "../config/config.ts";
 import { migratedDb } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 

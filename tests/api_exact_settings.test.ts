@@ -10,7 +10,7 @@ import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PostgresDb } from "../db/postgres.ts";
 import { PgliteDb } from "../db/pglite.ts";
-import { migrate } from "../db/migrate.ts";
+import { migrate } from "../migrations/migrate.ts";
 import type { Db } from "../db/types.ts";
 import { fingerprintCopyBinary } from "../sql/fingerprint.ts";
 import { freshDb, tempDir, TEST_DATABASE_URL } from "./helpers/databases.ts";

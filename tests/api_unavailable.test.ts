@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { PostgresDb } from "../db/postgres.ts";
 import { isConnectionError, isDatabaseUnavailable } from "../db/errors.ts";
-import { migrate } from "../db/migrate.ts";
+import { migrate } from "../migrations/migrate.ts";
 import { freshDb, TEST_DATABASE_URL } from "./helpers/databases.ts";
 import { type ApiServer, startApi } from "./helpers/api_server.ts";
 

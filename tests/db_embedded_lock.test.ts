@@ -4,7 +4,7 @@
  * naming the holder and the way out; once the holder closes, it opens.
  */
 import assert from "node:assert/strict";
-import { openDatabase } from "../db/open.ts";
+import { openDatabase } from "../migrations/open.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
 import { tempDir } from "./helpers/databases.ts";
 

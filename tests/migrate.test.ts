@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { migrate, MigrationError } from "../db/migrate.ts";
+import { migrate, MigrationError } from "../migrations/migrate.ts";
 import { freshDb, tempDir, testBackends } from "./helpers/databases.ts";
 
 async function tempMigrations(files: Record<string, string>): Promise<URL> {

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { testBackends } from "./helpers/databases.ts";
 import { type Bench, partition, runBench, runsOf, serveDays } from "./helpers/runs.ts";
 import { cli } from "./helpers/cli.ts";
-import { type ReconcileReport, Scheduler } from "../jobs/scheduler.ts";
-import { registerSchedules } from "../jobs/schedules.ts";
+import { type ReconcileReport, Scheduler } from "../jobs/scheduler/scheduler.ts";
+import { registerSchedules } from "../jobs/scheduler/schedules.ts";
 
 function clocked(b: Bench, start: string) {
   let now = new Date(start);

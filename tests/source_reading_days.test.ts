@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Db } from "../db/types.ts";
-import { migrate, migrationsDir } from "../db/migrate.ts";
+import { migrate, migrationsDir } from "../migrations/migrate.ts";
 import { sqlState } from "../db/errors.ts";
 import { freshDb, migratedDb, tempDir, testBackends } from "./helpers/databases.ts";
 

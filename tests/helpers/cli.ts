@@ -1,6 +1,6 @@
 /** Runs the etl CLI in-process with captured output. */
-import { parseCliArgs, runCli } from "../../jobs/cli.ts";
-import type { RunnerContext } from "../../jobs/runner.ts";
+import { parseCliArgs, runCli } from "../../jobs/cli/etl.ts";
+import type { RunnerContext } from "../../jobs/core/runner.ts";
 
 export interface CliRun {
   code: number;

@@ -6,7 +6,7 @@
 import type { Db } from "../../db/types.ts";
 import { PostgresDb } from "../../db/postgres.ts";
 import { PgliteDb } from "../../db/pglite.ts";
-import { migrate, type MigrationSet } from "../../db/migrate.ts";
+import { migrate, type MigrationSet } from "../../migrations/migrate.ts";
 
 export type BackendName = "pglite" | "postgres";
 

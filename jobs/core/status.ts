@@ -1,0 +1,83 @@
+/**
+ * `deno task status`: partitions at a glance. Gathering (status report) is
+ * separate from printing (text or JSON) so tests and the status page can
+ * use the same numbers.
+ */
+import type { Db } from "../../db/types.ts";
+import type { Job } from "./job.ts";
+import {
+  type PartitionState,
+  partitionStates,
+  type PartitionView,
+  recentRuns,
+  type RunView,
+  type SourceFingerprint,
+} from "./states.ts";
+
+export const STATES: readonly PartitionState[] = [
+  "succeeded",
+  "empty",
+  "failed",
+  "running",
+  "missing",
+  "blocked",
+  "stale",
+];
+
+export interface JobStatus {
+  name: string;
+  firstDay: string;
+  upstream: readonly string[];
+  counts: Record<PartitionState, number>;
+  stale: { sql: number; upstream: number; source: number };
+  failed: { day: string; failures: number; error: string | null; nextAttemptAt: string | null }[];
+  partitions: PartitionView[];
+}
+
+export interface StatusReport {
+  from: string;
+  to: string;
+  jobs: JobStatus[];
+  runs: RunView[];
+  /** Why stale-by-source was not checked, when it was not. */
+  notes: string[];
+}
+
+export async function statusReport(
+  db: Pick<Db, "query">,
+  q: {
+    jobs: readonly Job[];
+    from: string;
+    to: string;
+    fingerprints?: ReadonlyMap<string, ReadonlyMap<string, SourceFingerprint>>;
+    runs?: number;
+    notes?: string[];
+  },
+): Promise<StatusReport> {
+  const views = await partitionStates(db, q);
+  const jobs = q.jobs.map((job): JobStatus => {
+    const partitions = views.filter((v) => v.job === job.name);
+    const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<PartitionState, number>;
+    const stale = { sql: 0, upstream: 0, source: 0 };
+    for (const p of partitions) {
+      counts[p.state]++;
+      if (p.staleReason) stale[p.staleReason]++;
+    }
+    return {
+      name: job.name,
+      firstDay: job.firstDay,
+      upstream: job.upstream,
+      counts,
+      stale,
+      failed: partitions.filter((p) => p.state === "failed").map((p) => ({
+        day: p.day,
+        failures: p.failures,
+        error: p.error,
+        nextAttemptAt: p.nextAttemptAt,
+      })),
+      partitions,
+    };
+  });
+  const runs = await recentRuns(db, q.runs ?? 10, q.jobs.length === 1 ? q.jobs[0].name : undefined);
+  return { from: q.from, to: q.to, jobs, runs, notes: q.notes ?? [] };
+}
