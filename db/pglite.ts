@@ -18,6 +18,7 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { type DirLock, lockDataDir } from "./dir_lock.ts";
 import { ChunkMerger } from "./chunks.ts";
+import { PINNED_SETTINGS, setStatements, STREAM_SETTINGS } from "./settings.ts";
 
 const FETCH_ROWS = 2000;
 /** PostgreSQL settings for every instance (see "Memory" above). */
@@ -34,8 +35,8 @@ const PG_OPTIONS = {
  * another PGlite version), initdb runs as before.
  */
 const TEMPLATE_FILE = new URL("./pglite_template.tar.gz", import.meta.url);
-/** As the postgres adapter's connection parameters: SQL that prints timestamps relies on it. */
-const SESSION = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'";
+/** As the postgres adapter's connection parameters (db/settings.ts). */
+const SESSION = setStatements(PINNED_SETTINGS);
 
 /** The SET statements of the session settings (validated numbers only). */
 function settingsSql(s: SessionSettings = {}): string {
@@ -162,13 +163,21 @@ export class PgliteDb implements Db {
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
     const cursor = `windbin_out_${++this.#cursors}`;
     const channel = new BatchChannel();
+    // Binary: each row's record_send() (the server's own send functions, as
+    // binary COPY uses), reshaped into a COPY tuple below.
+    const query = format === "binary" ? `SELECT record_send(r) FROM (${select}) r` : select;
     // The transaction (and with it PGlite's only connection) is held while the
     // consumer reads; each FETCH waits for the consumer to ask for more.
     const done = this.#pg.transaction(async (t) => {
-      await t.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${select}`);
+      // As on PostgreSQL's stream connections: index order rather than a sort.
+      await t.exec(setStatements(STREAM_SETTINGS, true));
+      await t.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${query}`);
       while (await channel.wanted()) {
         const res = await t.query<unknown[]>(`FETCH ${FETCH_ROWS} FROM ${cursor}`, [], {
           rowMode: "array",
+          // The server's own text, as COPY writes it (JS numbers would print -0
+          // as 0 and 1e+20 as 100000000000000000000); record_send's bytea parsed.
+          parsers: format === "binary" ? undefined : serverText(this.#pg),
         });
         channel.put({ fields: res.fields.map((f) => f.name), rows: res.rows });
         if (res.rows.length === 0) break;
@@ -179,6 +188,7 @@ export class PgliteDb implements Db {
     const merger = new ChunkMerger();
     let header = format === "csv";
     try {
+      if (format === "binary") merger.push(BINARY_HEADER);
       while (true) {
         const batch = await channel.next();
         if (header) {
@@ -186,10 +196,16 @@ export class PgliteDb implements Db {
           header = false;
         }
         if (batch.rows.length === 0) break;
-        const text = format === "csv"
-          ? batch.rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n"
-          : batch.rows.map((r) => String(r[0])).join("\n") + "\n";
-        const out = merger.push(encoder.encode(text));
+        const bytes = format === "binary" ? binaryTuples(batch.rows) : encoder.encode(
+          format === "csv"
+            ? batch.rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n"
+            : batch.rows.map((r) => copyText(r[0])).join("\n") + "\n",
+        );
+        const out = merger.push(bytes);
+        if (out) yield out;
+      }
+      if (format === "binary") {
+        const out = merger.push(BINARY_TRAILER);
         if (out) yield out;
       }
       const rest = merger.flush();
@@ -373,11 +389,78 @@ async function copyFromBlob(
   await pg.query(sql, [], { blob: new Blob(parts as BlobPart[]) });
 }
 
+/** Binary COPY: the signature "PGCOPY\n\xff\r\n\0", flags 0 (no OIDs), header extension length 0. */
+// deno-fmt-ignore
+const BINARY_HEADER = new Uint8Array([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+const BINARY_TRAILER = new Uint8Array([0xff, 0xff]);
+
+/**
+ * record_send() rows into binary COPY tuples. record_send writes an int32
+ * column count, then per column its type OID, an int32 length (-1 for NULL)
+ * and the bytes; a COPY tuple is an int16 count, then length and bytes.
+ */
+function binaryTuples(rows: unknown[][]): Uint8Array {
+  let size = 0;
+  for (const r of rows) {
+    const rec = r[0] as Uint8Array;
+    size += rec.length - 2 - 4 * readInt32(rec, 0);
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const r of rows) {
+    const rec = r[0] as Uint8Array;
+    const fields = readInt32(rec, 0);
+    out[o++] = fields >> 8;
+    out[o++] = fields;
+    let i = 4;
+    for (let f = 0; f < fields; f++) {
+      i += 4; // the type OID
+      const len = readInt32(rec, i);
+      const end = i + 4 + (len > 0 ? len : 0);
+      out.set(rec.subarray(i, end), o);
+      o += end - i;
+      i = end;
+    }
+  }
+  return out;
+}
+
+function readInt32(b: Uint8Array, i: number): number {
+  return (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+}
+
+/** One value as COPY's text format writes it (as PostgreSQL's "lines"): escapes, NULL as \N. */
+function copyText(v: unknown): string {
+  if (v === null || v === undefined) return "\\N";
+  const s = String(v);
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]) : s;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t\b\v\f]/;
+const COPY_SPECIALS = /[\\\n\r\t\b\v\f]/g;
+const COPY_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\v": "\\v",
+  "\f": "\\f",
+};
+
+/** Parsers that keep every value as the server's text: one for each type this PGlite parses. */
+function serverText(pg: PGlite): Record<string, (text: string) => string> {
+  const parsers = (pg as unknown as { parsers: Record<string, unknown> }).parsers;
+  return Object.fromEntries(Object.keys(parsers).map((oid) => [oid, (text: string) => text]));
+}
+
+/** As COPY's CSV: NULL is an empty field, an empty string is "". */
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return "";
-  if (v instanceof Date) return v.toISOString();
   const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return s === "" || /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 interface Batch {
