@@ -24,8 +24,8 @@ export interface Config {
   sourceApiUrl: string;
   sourceDatabaseUrl?: string;
   targetDatabaseUrl?: string;
-  /** First partition day, YYYY-MM-DD. */
-  partitionStart: string;
+  /** First partition day of every job, YYYY-MM-DD; unset: where the source's readings start. */
+  partitionStart?: string;
   etlCron: string;
   port: number;
   runnerPort: number;
@@ -53,6 +53,8 @@ export interface Config {
   schedulerConcurrency: number;
   /** `deno task start`: how many demo days (up to yesterday) it seeds. */
   demoDays: number;
+  /** How often the scheduler and the page re-read the jobs' SQL and the source's extent and act on changes. */
+  watchSeconds: number;
 }
 
 export function loadConfig(get: EnvGet = denoEnv): Config {
@@ -70,7 +72,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     sourceApiUrl: url(get, "SOURCE_API_URL", `http://127.0.0.1:${port}`, ["http:", "https:"]),
     sourceDatabaseUrl,
     targetDatabaseUrl,
-    partitionStart: day(get, "PARTITION_START", "2024-01-01"),
+    partitionStart: optionalDay(get, "PARTITION_START"),
     etlCron: cron(get, "ETL_CRON", "0 1 * * *"),
     port,
     runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
@@ -87,6 +89,7 @@ export function loadConfig(get: EnvGet = denoEnv): Config {
     retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
     schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
     demoDays: int(get, "DEMO_DAYS", 10, 1, 366),
+    watchSeconds: int(get, "WATCH_SECONDS", 60, 1, 3600),
   };
 }
 
@@ -129,8 +132,9 @@ function optionalUrl(get: EnvGet, name: string): string | undefined {
   return url(get, name, raw, ["postgres:", "postgresql:"]);
 }
 
-function day(get: EnvGet, name: string, dflt: string): string {
-  const raw = get(name) ?? dflt;
+function optionalDay(get: EnvGet, name: string): string | undefined {
+  const raw = get(name);
+  if (raw === undefined) return undefined;
   if (!isDay(raw)) throw new ConfigError(`${name} must be a date YYYY-MM-DD (got "${raw}")`);
   return raw;
 }

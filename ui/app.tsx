@@ -70,7 +70,9 @@ export function createStatusApp(opts: StatusAppOptions): Hono {
     const j = source.jobs().find((x) => x.name === job);
     if (!j) return `unknown job ${JSON.stringify(job)}`;
     if (!isDay(day)) return `${JSON.stringify(day)} is not a day (YYYY-MM-DD)`;
-    if (day < j.firstDay) return `${day} is before the first day of ${job} (${j.firstDay})`;
+    if (j.firstDay && day < j.firstDay) {
+      return `${day} is before the first day of ${job} (${j.firstDay})`;
+    }
     const last = yesterdayOf(now());
     if (day > last) return `${day} is not over yet (the newest day that can run is ${last})`;
     return null;

@@ -9,7 +9,7 @@ import { raw } from "hono/html";
 
 export interface JobInfo {
   name: string;
-  firstDay: string;
+  firstDay: string | null;
   upstream: string[];
 }
 
@@ -101,7 +101,13 @@ function Grid(props: { jobs: JobInfo[]; partitions: PartitionView[]; day: string
               </small>
             </div>
             <div class="months">
-              {cells.length === 0 && <span class="muted">no days yet (starts {job.firstDay})</span>}
+              {cells.length === 0 && (
+                <span class="muted">
+                  no days yet ({job.firstDay
+                    ? `starts ${job.firstDay}`
+                    : "first day not known yet"})
+                </span>
+              )}
               {[...months].map(([m, list]) => (
                 <div class="month">
                   <span class="mlabel">{m}</span>

@@ -6,17 +6,22 @@
  * table, or upstream jobs' output already in the target — its versioned SQL
  * under `sql/<name>/` (`<anything>.v<N>.sql`, the highest N is current), and
  * the SQL that deletes exactly its own rows of a day.
+ *
+ * A job's first day is the declaration's `firstDay`, else PARTITION_START,
+ * else where its data starts: the source's first reading (an API job) or its
+ * upstream jobs' first day (a pure-SQL job); catalog.ts decides those.
  */
 import { isDay } from "../../config/config.ts";
-import { readSql } from "../../sql/load.ts";
-import { currentTransform, type Transform } from "./transform.ts";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { currentTransform, PROJECT_SQL_DIR, type Transform } from "./transform.ts";
 
 /** Input pulled from the source API's `/data?date=D` as CSV into a TEMP staging table. */
 export interface ApiInput {
   kind: "api";
   /** The API variables requested, in the order of the staging columns after `timestamp`. */
   variables: readonly string[];
-  /** SQL files (paths under sql/): create the staging table, COPY into it, empty it, drop it. */
+  /** SQL files (paths under the SQL directory): create the staging table, COPY into it, empty it, drop it. */
   createStaging: string;
   copyStaging: string;
   clearStaging: string;
@@ -32,16 +37,21 @@ export interface UpstreamInput {
 }
 
 export interface JobDeclaration {
-  /** Lower-case name; its SQL lives in sql/<name>/. */
+  /** Lower-case name; its SQL lives in <sqlDir>/<name>/. */
   name: string;
-  /** First partition day (default: PARTITION_START). */
+  /**
+   * The directory its SQL paths (and `<name>/*.v<N>.sql`) are read from: a
+   * file path or file: URL. Default: the project's sql/.
+   */
+  sqlDir?: string | URL;
+  /** First partition day (default: PARTITION_START, else where its data starts). */
   firstDay?: string;
   /** 5-field cron in UTC (default: ETL_CRON). */
   schedule?: string;
   /** Jobs whose partition of the same day must have succeeded first. */
   upstream?: readonly string[];
   input: ApiInput | UpstreamInput;
-  /** Deletes this job's rows of day $1, and nothing else (path under sql/). */
+  /** Deletes this job's rows of day $1, and nothing else (path under the SQL directory). */
   deleteDay: string;
   /** Whether the transform takes the day as $1 (a staging transform reads staging only). */
   transformTakesDay: boolean;
@@ -53,7 +63,10 @@ export type ApiInputSql = ApiInput;
 /** A declaration resolved against the configuration and the SQL files on disk. */
 export interface Job {
   name: string;
-  firstDay: string;
+  /** Null: not known (the source has no readings, or could not be reached and nothing is recorded). */
+  firstDay: string | null;
+  /** Where the first day comes from (status and logs say it: describeFirstDay). */
+  firstDayFrom: FirstDayFrom;
   schedule: string;
   upstream: readonly string[];
   /** For an API input, every SQL field holds the file's text, not its path. */
@@ -63,12 +76,43 @@ export interface Job {
   transformTakesDay: boolean;
 }
 
+/**
+ * declaration: its `firstDay`; PARTITION_START; source: the source's first
+ * reading; upstream: its upstream jobs' first day; target: its earliest
+ * recorded partition (the source could not say); unknown: none of these.
+ */
+export type FirstDayFrom =
+  | "declaration"
+  | "PARTITION_START"
+  | "source"
+  | "upstream"
+  | "target"
+  | "unknown";
+
+/** "2024-01-01 (the source's first reading)" and the like. */
+export function describeFirstDay(job: Pick<Job, "firstDay" | "firstDayFrom" | "upstream">): string {
+  const from = {
+    declaration: "its declaration",
+    PARTITION_START: "PARTITION_START",
+    source: "the source's first reading",
+    upstream: `where ${job.upstream.join(", ")} start${job.upstream.length > 1 ? "" : "s"}`,
+    target: "its earliest recorded partition; the source could not say",
+    unknown: "unknown",
+  }[job.firstDayFrom];
+  return job.firstDay
+    ? `${job.firstDay} (${from})`
+    : job.firstDayFrom === "source"
+    ? "none yet (the source has no readings)"
+    : "not known (the source could not say, and no partition is recorded)";
+}
+
 export class JobError extends Error {
   override name = "JobError";
 }
 
 export interface JobDefaults {
-  partitionStart: string;
+  /** PARTITION_START: when set, every job without its own firstDay starts there. */
+  partitionStart?: string;
   cron: string;
 }
 
@@ -109,20 +153,38 @@ export async function resolveJobs(
     if (d.input.kind === "upstream" && !(d.upstream ?? []).length) {
       throw new JobError(`job "${d.name}" reads upstream jobs but declares none`);
     }
+    const dir = sqlDirOf(d);
+    const readSql = async (path: string) => (await Deno.readTextFile(new URL(path, dir))).trim();
+    const firstDay = d.firstDay ?? defaults.partitionStart ?? null;
     return {
       name: d.name,
-      firstDay: d.firstDay ?? defaults.partitionStart,
+      firstDay,
+      // Filled in by the catalog (catalog.ts) when neither is set.
+      firstDayFrom: d.firstDay ? "declaration" : firstDay ? "PARTITION_START" : "unknown",
       schedule: d.schedule ?? defaults.cron,
       upstream: d.upstream ?? [],
-      input: d.input.kind === "api" ? await readInputSql(d.input) : d.input,
+      input: d.input.kind === "api" ? await readInputSql(d.input, readSql) : d.input,
       deleteDaySql: await readSql(d.deleteDay),
-      transform: await currentTransform(d.name),
+      transform: await currentTransform(d.name, dir),
       transformTakesDay: d.transformTakesDay,
     };
   }));
 }
 
-async function readInputSql(i: ApiInput): Promise<ApiInputSql> {
+/** The declaration's SQL directory as a URL ending in "/". */
+function sqlDirOf(d: JobDeclaration): URL {
+  if (d.sqlDir === undefined) return PROJECT_SQL_DIR;
+  const url = d.sqlDir instanceof URL || d.sqlDir.startsWith("file:")
+    ? new URL(d.sqlDir)
+    : pathToFileURL(resolve(d.sqlDir));
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
+async function readInputSql(
+  i: ApiInput,
+  readSql: (path: string) => Promise<string>,
+): Promise<ApiInputSql> {
   const [createStaging, copyStaging, clearStaging, dropStaging, validate, duplicateExample] =
     await Promise.all([
       i.createStaging,

@@ -62,7 +62,8 @@ export type TriggerResult =
   | { kind: "bad"; message: string };
 
 export interface StatusSource {
-  jobs(): { name: string; firstDay: string; upstream: string[] }[];
+  /** firstDay null: not known yet (the source has no readings, or could not say). */
+  jobs(): { name: string; firstDay: string | null; upstream: string[] }[];
   /** from/to inclusive, default from each job's first day to yesterday (UTC) */
   partitions(q: { job?: string; from?: string; to?: string }): Promise<PartitionView[]>;
   runs(limit: number): Promise<RunView[]>;

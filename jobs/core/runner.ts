@@ -6,6 +6,7 @@ import type { Db } from "../../db/types.ts";
 import type { Job } from "./job.ts";
 import { runPartition, type RunResult } from "./partition_run.ts";
 import type { ExtractDeps } from "./extract.ts";
+import type { JobCatalog } from "./catalog.ts";
 
 export interface RunnerSettings {
   apiUrl: string;
@@ -22,7 +23,10 @@ export interface RunnerSettings {
 
 export interface RunnerContext extends ExtractDeps {
   db: Db;
-  jobs: readonly Job[];
+  /** The jobs, upstream first (with a catalog: as of its last refresh). */
+  readonly jobs: readonly Job[];
+  /** The live catalog behind `jobs`, when there is one: rounds and the page refresh it. */
+  catalog?: JobCatalog;
   settings: RunnerSettings;
   /** host:pid */
   runner: string;

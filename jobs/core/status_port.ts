@@ -12,21 +12,27 @@ import { isOver, yesterday } from "./days.ts";
 import { sourceFingerprints } from "./source_client.ts";
 import type { RunResult } from "./partition_run.ts";
 import { makePlan } from "./plan.ts";
+import { earliestFirstDay } from "./catalog.ts";
 
 const SQL = await readSqlFiles({ bins: "ui/chart_bins.sql", daily: "ui/chart_daily.sql" });
 
-/** Fingerprints are asked of the source at most this often (one request a year of days). */
-const FINGERPRINT_TTL_MS = 60_000;
-
 export interface StatusSourceDeps {
   ctx: RunnerContext;
+  /**
+   * WATCH_SECONDS: the jobs' SQL, the source's extent and its fingerprints are
+   * at most this old, like the scheduler's (the page shows the stale set it
+   * acts on). Default 60 s.
+   */
+  watchMs?: number;
   /** Starts a reconcile of every job in the background (the scheduler's, when one runs). */
   reconcileAll: () => void;
   /** Every finished run started from the page (metrics, logs). */
   onRun?: (job: string, day: string, r: RunResult) => void;
 }
 
-export function runnerStatusSource({ ctx, reconcileAll, onRun }: StatusSourceDeps): StatusSource {
+export function runnerStatusSource(
+  { ctx, reconcileAll, onRun, watchMs = 60_000 }: StatusSourceDeps,
+): StatusSource {
   let cached: { at: number; key: string; fp: Awaited<ReturnType<typeof fetchFp>> } | null = null;
   const fetchFp = (from: string, to: string) =>
     sourceFingerprints(ctx, ctx.jobs, from, to, { err: () => {} });
@@ -35,14 +41,14 @@ export function runnerStatusSource({ ctx, reconcileAll, onRun }: StatusSourceDep
     to: string,
   ): Promise<Map<string, Map<string, SourceFingerprint>> | undefined> {
     const key = `${from} ${to}`;
-    if (!cached || cached.key !== key || performance.now() - cached.at > FINGERPRINT_TTL_MS) {
+    if (!cached || cached.key !== key || performance.now() - cached.at > watchMs) {
       cached = { at: performance.now(), key, fp: await fetchFp(from, to) };
     }
     return cached.fp;
   }
   const range = (q: { from?: string; to?: string }) => {
     const to = q.to ?? yesterday(ctx.now());
-    const from = q.from ?? ctx.jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
+    const from = q.from ?? earliestFirstDay(ctx.jobs) ?? to;
     return { from, to };
   };
 
@@ -51,6 +57,7 @@ export function runnerStatusSource({ ctx, reconcileAll, onRun }: StatusSourceDep
       ctx.jobs.map((j) => ({ name: j.name, firstDay: j.firstDay, upstream: [...j.upstream] })),
 
     async partitions(q) {
+      await ctx.catalog?.refreshIfOlder(watchMs);
       const { from, to } = range(q);
       const jobs = q.job ? ctx.jobs.filter((j) => j.name === q.job) : ctx.jobs;
       return await partitionStates(
