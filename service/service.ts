@@ -5,7 +5,7 @@
  * both run it; their *_main.ts edges listen on RUNNER_PORT, register the
  * crons and answer 503 while the database is still being waited for.
  */
-import { Scheduler } from "../jobs/scheduler/scheduler.ts";
+import { type ReconcileReport, Scheduler } from "../jobs/scheduler/scheduler.ts";
 import { type Cron, registerSchedules } from "../jobs/scheduler/schedules.ts";
 import { runnerStatusSource } from "../jobs/core/status_port.ts";
 import type { RunnerContext } from "../jobs/core/runner.ts";
@@ -27,6 +27,8 @@ export interface ServiceOptions {
   cron: Cron;
   /** Metrics shared with other parts of the process (start's source API); default: new ones. */
   metrics?: Metrics;
+  /** Every finished round of the scheduler. */
+  onRound?: (r: ReconcileReport) => void;
 }
 
 export interface Service {
@@ -56,6 +58,7 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
     watchMs: o.watchSeconds * 1000,
     log: o.log,
     onRun: observe,
+    onRound: o.onRound,
     setTimer: (ms, fn) => {
       const id = setTimeout(() => {
         timers.delete(id);

@@ -43,6 +43,8 @@ export interface SchedulerOptions {
   log: (entry: Record<string, unknown>) => void;
   /** Every finished run (metrics). */
   onRun?: (job: string, day: string, r: RunResult) => void;
+  /** Every finished round, logged or not. */
+  onRound?: (r: ReconcileReport) => void;
   /** Timer for the next round (injected in tests); returns a canceller. */
   setTimer?: (ms: number, fn: () => void) => () => void;
   /** A round this often (WATCH_SECONDS) acts on what changed; none when absent. */
@@ -210,6 +212,7 @@ export class Scheduler {
     if (trigger !== "watch" || report.planned || report.error) {
       this.#opts.log({ event: "reconcile", ...report });
     }
+    this.#opts.onRound?.(report);
     return report;
   }
 
