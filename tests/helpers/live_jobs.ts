@@ -66,6 +66,8 @@ export interface LiveCtxOptions {
   /** PARTITION_START (default unset: the source's extent decides). */
   partitionStart?: string;
   runner?: string;
+  /** The clock (default: the real one). */
+  now?: () => Date;
   /** Replaces GET /extent (e.g. a source that cannot be reached). */
   extent?: CatalogDeps["extent"];
   log?: (line: string) => void;
@@ -102,7 +104,7 @@ export async function liveCtx(o: LiveCtxOptions): Promise<RunnerContext & { cata
       retryMaxSeconds: 3600,
     },
     runner: o.runner ?? "test:live",
-    now: () => new Date(),
+    now: o.now ?? (() => new Date()),
     fetch,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     random: Math.random,
