@@ -39,6 +39,11 @@ export interface OpenRunnerOptions {
   tokenOptional?: boolean;
   /** The declared jobs (default: jobs/declarations/mod.ts). */
   declarations?: readonly JobDeclaration[];
+  /**
+   * Whether the jobs' first days are needed now (default true): false skips
+   * asking the source at start-up (`etl --date D` needs no first day).
+   */
+  firstDays?: boolean;
 }
 
 export interface WaitingOptions extends OpenRunnerOptions {
@@ -110,6 +115,7 @@ async function open(
   };
   try {
     const catalog = await JobCatalog.open({
+      askSource: opts.firstDays ?? true,
       declarations,
       defaults,
       extent: token

@@ -17,6 +17,11 @@ import { messageOf } from "./errors.ts";
 
 export interface CatalogDeps {
   declarations: readonly JobDeclaration[];
+  /**
+   * False: open() does not ask the source (first days stay unknown until the
+   * first refresh), for a command that needs no first day. Default true.
+   */
+  askSource?: boolean;
   defaults: JobDefaults;
   /** The source's extent; throws when the source cannot say. Absent: no way to ask. */
   extent?: () => Promise<Extent>;
@@ -57,7 +62,7 @@ export class JobCatalog {
   static async open(deps: CatalogDeps): Promise<JobCatalog> {
     const c = new JobCatalog(deps);
     try {
-      await c.#refresh(true);
+      await c.#refresh(true, deps.askSource ?? true);
     } catch (e) {
       throw e instanceof JobError ? e : new JobError(messageOf(e));
     }
@@ -81,11 +86,11 @@ export class JobCatalog {
 
   /** Re-reads every job's SQL and the source's extent (one refresh at a time; callers share it). */
   refresh(): Promise<RefreshReport> {
-    this.#refreshing ??= this.#refresh(false).finally(() => this.#refreshing = null);
+    this.#refreshing ??= this.#refresh(false, true).finally(() => this.#refreshing = null);
     return this.#refreshing;
   }
 
-  async #refresh(first: boolean): Promise<RefreshReport> {
+  async #refresh(first: boolean, askSource: boolean): Promise<RefreshReport> {
     const warnings: string[] = [];
     let jobs: Job[];
     try {
@@ -95,10 +100,11 @@ export class JobCatalog {
       warnings.push(`the jobs' SQL was not reloaded (${messageOf(e)}); the previous SQL is kept`);
       jobs = this.#jobs.map((j) => ({ ...j }));
     }
-    const needsExtent = jobs.some((j) =>
-      j.input.kind === "api" && (j.firstDayFrom === "unknown" || j.firstDayFrom === "source" ||
-        j.firstDayFrom === "target")
-    );
+    const needsExtent = askSource &&
+      jobs.some((j) =>
+        j.input.kind === "api" && (j.firstDayFrom === "unknown" || j.firstDayFrom === "source" ||
+          j.firstDayFrom === "target")
+      );
     let extent: Extent | null = null;
     let why: string | null = null;
     if (needsExtent) {
