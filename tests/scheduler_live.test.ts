@@ -276,6 +276,15 @@ Deno.test({
       assert.deepEqual(etl.newer, { v2: DAYS });
       assert.equal(etl.counts.stale, 0);
       assert.ok(a.rounds.slice(-3).every((r) => r.newer === DAYS && r.planned === 0));
+      // Asked by hand, the old runner refuses too, and says what to do.
+      const last = await lastRunId(db);
+      const byHand = await cli(a.ctx, ["--date", FIRST]);
+      assert.equal(byHand.code, 2);
+      assert.match(
+        byHand.err.join("\n"),
+        /refused: built with v2 .* newer than this runner's .*\.v1\.sql.*add the SQL you want as v3/,
+      );
+      assert.equal(await lastRunId(db), last, "nothing ran");
     } finally {
       await b?.stop();
       await a.stop();

@@ -180,22 +180,24 @@ function derive(
     }
     return view;
   }
+  // The day's rows come from a newer version than this runner has (a failure
+  // since leaves them in place): this runner neither rebuilds nor retries it.
+  const newer = r.sql_version !== null && r.sql_version > job.transform.version
+    ? `built with v${r.sql_version} (${(r.sql_hash ?? "?").slice(0, 8)}), newer than ` +
+      `this runner's ${job.transform.file}: left as it is`
+    : null;
   if (r.status === "failed") {
     const w = upstreamWait();
-    if (w) return { ...view, state: "blocked", reason: w };
+    if (w) return { ...view, state: "blocked", reason: w, newer: !!newer };
     view.state = "failed";
-    if (!view.retryDue) {
+    if (newer) Object.assign(view, { newer: true, reason: newer });
+    else if (!view.retryDue) {
       view.reason = `next automatic attempt after ${r.next_attempt_at}`;
     }
     return view;
   }
   view.state = r.status;
-  if (r.sql_version !== null && r.sql_version > job.transform.version) {
-    view.newer = true;
-    view.reason = `built with v${r.sql_version} (${(r.sql_hash ?? "?").slice(0, 8)}), newer than ` +
-      `this runner's ${job.transform.file}: left as it is`;
-    return view;
-  }
+  if (newer) return Object.assign(view, { newer: true, reason: newer });
   const stale = staleness(job, r, byKey, fp, q);
   if (stale) Object.assign(view, { state: "stale", staleReason: stale.reason, reason: stale.text });
   return view;
