@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { migratedDb, tempDir, TEST_DATABASE_URL } from "./helpers/databases.ts";
 import { csv, dayCsv, startFakeApi, status } from "./helpers/fake_api.ts";
+import { within } from "./helpers/streams.ts";
 
 const DAY = "2024-01-02";
 
@@ -118,21 +119,30 @@ Deno.test({
   async fn() {
     const target = await migratedDb("postgres", "target");
     const api = startFakeApi();
+    const oneExited = Promise.withResolvers<void>();
     try {
-      // A slow answer keeps the first process inside its claim while the second starts.
+      // The source holds its answer until one process has exited: the other one, which
+      // claimed the day, stays inside its claim until then. Both reaching the source (two
+      // claims) would hold both, and the bound below would fail the test.
       api.answer(async (req) => {
-        await new Promise((r) => setTimeout(r, 3000));
+        await oneExited.promise;
         return csv(dayCsv(DAY, 60))(req);
       });
       const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
-      const [a, b] = await Promise.all([etl(["--date", DAY], env), etl(["--date", DAY], env)]);
+      const runs = [etl(["--date", DAY], env), etl(["--date", DAY], env)];
+      const first = await within(Promise.race(runs), 60_000, "the first of two etl processes");
+      oneExited.resolve();
+      const [a, b] = await within(Promise.all(runs), 60_000, "both etl processes");
+      assert.equal(first.code, 3, `the first to exit is the busy one: ${first.stderr}`);
       const codes = [a.code, b.code].sort();
       assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
       const busy = a.code === 3 ? a : b;
       assert.match(busy.stderr, /etl 2024-01-02 is busy: run \d+ by .* holds it/);
+      assert.equal(api.requests.length, 1, "only the claim holder asked the source");
       const [{ n }] = await target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
       assert.equal(n, 1152);
     } finally {
+      oneExited.resolve();
       await api.close();
       await target.close();
     }
@@ -142,23 +152,25 @@ Deno.test({
 Deno.test("etl cli: a second process on a busy embedded database is refused at once, naming the holder", async () => {
   const dataDir = await tempDir("etl_cli_lock_");
   const api = startFakeApi();
+  const secondDone = Promise.withResolvers<void>();
   try {
+    // The source holds its answer until the second process is done: the first one holds the
+    // embedded database meanwhile (it opened it before asking the source).
+    const asked = Promise.withResolvers<void>();
     api.answer(async (req) => {
-      await new Promise((r) => setTimeout(r, 2500));
+      asked.resolve();
+      await secondDone.promise;
       return csv(dayCsv(DAY, 600))(req);
     });
     const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
     const first = etl(["--date", DAY], env);
-    // The first process holds the database once it asks the API for the day.
-    for (let i = 0; i < 1200 && api.requests.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.equal(api.requests.length, 1, "the first process reached the API");
-    const second = await etl(["--date", DAY], env);
+    await within(asked.promise, 60_000, "the first process asking the source");
+    const second = await etl(["--date", DAY], env).finally(() => secondDone.resolve());
     assert.equal(second.code, 2);
     assert.match(second.stderr, /embedded target database .* is in use by pid \d+/);
-    assert.equal((await first).code, 0);
+    assert.equal((await within(first, 60_000, "the first process")).code, 0);
   } finally {
+    secondDone.resolve();
     await api.close();
     await Deno.remove(dataDir, { recursive: true });
   }

@@ -9,20 +9,20 @@ import assert from "node:assert/strict";
 import { migratedDb, TEST_DATABASE_URL } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 import { spawnTask, until } from "./helpers/processes.ts";
-import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { freePort } from "./helpers/ports.ts";
 import { seed } from "../api/seed.ts";
 import { addDays, utcDay } from "../jobs/core/days.ts";
 import { PostgresDb } from "../db/postgres.ts";
 import { isTransientOpenError, waitForDatabase } from "../db/wait.ts";
 
-const pgOnly = { ignore: !TEST_DATABASE_URL, sanitizeResources: false, sanitizeOps: false };
+const withCluster = { ignore: !TEST_DATABASE_URL || NO_PRIVATE_CLUSTER };
 const FIRST = addDays(utcDay(new Date()), -2);
 
 Deno.test({
   name:
     "[postgres] scheduler wait: started with its target down it waits (503 on /health), and runs once the database is up",
-  ...pgOnly,
+  ...withCluster,
   async fn() {
     const source = await migratedDb("postgres", "source");
     await seed(source.db, { from: FIRST, days: 2, everySeconds: 600 });
@@ -92,8 +92,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "[postgres] scheduler wait: SIGTERM while waiting for the target stops it at once, exit 0",
-  ...pgOnly,
+  name: "scheduler wait: SIGTERM while waiting for the target stops it at once, exit 0",
   async fn() {
     // Nothing listens on this port: the target cannot be reached.
     const p = spawnTask("scheduler", [], {

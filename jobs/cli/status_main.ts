@@ -51,6 +51,10 @@ async function main(): Promise<number> {
       return 2;
     }
   }
+  if (values.from && values.to && values.from > values.to) {
+    console.error(`status: --from ${values.from} is after --to ${values.to}`);
+    return 2;
+  }
   const ctx = await openRunner("status", undefined, { tokenOptional: true });
   try {
     const jobs = selectJobs(ctx.jobs, values.job!);

@@ -12,16 +12,15 @@
  * upstream jobs' first day (a pure-SQL job); catalog.ts decides those.
  */
 import { isDay } from "../../config/config.ts";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { currentTransform, PROJECT_SQL_DIR, type Transform } from "./transform.ts";
+import { readSql } from "../../sql/load.ts";
+import { currentTransform, defaultSqlDir, type Transform } from "./transform.ts";
 
 /** Input pulled from the source API's `/data?date=D` as CSV into a TEMP staging table. */
 export interface ApiInput {
   kind: "api";
   /** The API variables requested, in the order of the staging columns after `timestamp`. */
   variables: readonly string[];
-  /** SQL files (paths under the SQL directory): create the staging table, COPY into it, empty it, drop it. */
+  /** SQL files (paths under sql/): create the staging table, COPY into it, empty it, drop it. */
   createStaging: string;
   copyStaging: string;
   clearStaging: string;
@@ -37,13 +36,10 @@ export interface UpstreamInput {
 }
 
 export interface JobDeclaration {
-  /** Lower-case name; its SQL lives in <sqlDir>/<name>/. */
+  /** Lower-case name; its SQL lives in sql/<name>/. */
   name: string;
-  /**
-   * The directory its SQL paths (and `<name>/*.v<N>.sql`) are read from: a
-   * file path or file: URL. Default: the project's sql/.
-   */
-  sqlDir?: string | URL;
+  /** Where its versioned transforms live, when not sql/<name>/ (tests' own jobs). */
+  sqlDir?: URL;
   /** First partition day (default: PARTITION_START, else where its data starts). */
   firstDay?: string;
   /** 5-field cron in UTC (default: ETL_CRON). */
@@ -51,7 +47,7 @@ export interface JobDeclaration {
   /** Jobs whose partition of the same day must have succeeded first. */
   upstream?: readonly string[];
   input: ApiInput | UpstreamInput;
-  /** Deletes this job's rows of day $1, and nothing else (path under the SQL directory). */
+  /** Deletes this job's rows of day $1, and nothing else (path under sql/, or a file: URL). */
   deleteDay: string;
   /** Whether the transform takes the day as $1 (a staging transform reads staging only). */
   transformTakesDay: boolean;
@@ -72,6 +68,8 @@ export interface Job {
   /** For an API input, every SQL field holds the file's text, not its path. */
   input: ApiInputSql | UpstreamInput;
   deleteDaySql: string;
+  /** The directory its versioned transforms are read from. */
+  sqlDir: URL;
   transform: Transform;
   transformTakesDay: boolean;
 }
@@ -99,9 +97,7 @@ export function describeFirstDay(job: Pick<Job, "firstDay" | "firstDayFrom" | "u
     target: "its earliest recorded partition; the source could not say",
     unknown: "unknown",
   }[job.firstDayFrom];
-  return job.firstDay
-    ? `${job.firstDay} (${from})`
-    : job.firstDayFrom === "source"
+  return job.firstDay ? `${job.firstDay} (${from})` : job.firstDayFrom === "source"
     ? "none yet (the source has no readings)"
     : "not known (the source could not say, and no partition is recorded)";
 }
@@ -153,8 +149,7 @@ export async function resolveJobs(
     if (d.input.kind === "upstream" && !(d.upstream ?? []).length) {
       throw new JobError(`job "${d.name}" reads upstream jobs but declares none`);
     }
-    const dir = sqlDirOf(d);
-    const readSql = async (path: string) => (await Deno.readTextFile(new URL(path, dir))).trim();
+    const sqlDir = d.sqlDir ?? defaultSqlDir(d.name);
     const firstDay = d.firstDay ?? defaults.partitionStart ?? null;
     return {
       name: d.name,
@@ -163,28 +158,16 @@ export async function resolveJobs(
       firstDayFrom: d.firstDay ? "declaration" : firstDay ? "PARTITION_START" : "unknown",
       schedule: d.schedule ?? defaults.cron,
       upstream: d.upstream ?? [],
-      input: d.input.kind === "api" ? await readInputSql(d.input, readSql) : d.input,
+      input: d.input.kind === "api" ? await readInputSql(d.input) : d.input,
       deleteDaySql: await readSql(d.deleteDay),
-      transform: await currentTransform(d.name, dir),
+      sqlDir,
+      transform: await currentTransform(d.name, sqlDir),
       transformTakesDay: d.transformTakesDay,
     };
   }));
 }
 
-/** The declaration's SQL directory as a URL ending in "/". */
-function sqlDirOf(d: JobDeclaration): URL {
-  if (d.sqlDir === undefined) return PROJECT_SQL_DIR;
-  const url = d.sqlDir instanceof URL || d.sqlDir.startsWith("file:")
-    ? new URL(d.sqlDir)
-    : pathToFileURL(resolve(d.sqlDir));
-  if (!url.pathname.endsWith("/")) url.pathname += "/";
-  return url;
-}
-
-async function readInputSql(
-  i: ApiInput,
-  readSql: (path: string) => Promise<string>,
-): Promise<ApiInputSql> {
+async function readInputSql(i: ApiInput): Promise<ApiInputSql> {
   const [createStaging, copyStaging, clearStaging, dropStaging, validate, duplicateExample] =
     await Promise.all([
       i.createStaging,

@@ -1,9 +1,10 @@
 /**
- * The versioned transform of a job: `<sql dir>/<job>/<name>.v<N>.sql`,
- * highest N wins. Its version and content hash are stored per partition, so
- * an edited or newer transform makes the partitions done with the old one
- * "stale" — and a partition built by a newer version than the one a runner
- * has is left alone by that runner (states.ts).
+ * The versioned transform of a job: `<name>.v<N>.sql` in its SQL directory
+ * (`sql/<job>/` unless its declaration names another), highest N wins.
+ * Its version and content hash are stored per partition, so an edited or
+ * newer transform makes the partitions done with the old one "stale" — and
+ * a partition built by a newer version than a runner has is left alone by
+ * that runner (states.ts).
  */
 import { sha256Hex } from "../../sql/load.ts";
 
@@ -17,19 +18,17 @@ export interface Transform {
 }
 
 const VERSIONED = /^([a-z0-9_]+)\.v(\d+)\.sql$/;
+const ROOT = new URL("../../", import.meta.url).href;
 
-/** The project's SQL directory (sql/), where a declaration without `sqlDir` keeps its files. */
-export const PROJECT_SQL_DIR = new URL("../../sql/", import.meta.url);
+/** sql/<job>/: where a job's versioned transforms live unless it declares another directory. */
+export function defaultSqlDir(job: string): URL {
+  return new URL(`sql/${job}/`, ROOT);
+}
 
-/** `dir`: the SQL directory holding `<job>/` (default: the project's sql/). */
-export async function currentTransform(
-  job: string,
-  dir: URL = PROJECT_SQL_DIR,
-): Promise<Transform> {
-  const jobDir = new URL(`${job}/`, dir);
-  const shown = dir.href === PROJECT_SQL_DIR.href ? `sql/${job}/` : decodeURI(jobDir.pathname);
+export async function currentTransform(job: string, dir = defaultSqlDir(job)): Promise<Transform> {
+  const shown = dir.href.startsWith(ROOT) ? dir.href.slice(ROOT.length) : dir.pathname;
   let best: { file: string; version: number } | null = null;
-  for await (const entry of Deno.readDir(jobDir)) {
+  for await (const entry of Deno.readDir(dir)) {
     const m = entry.isFile ? VERSIONED.exec(entry.name) : null;
     if (!m) continue;
     const version = Number(m[2]);
@@ -41,6 +40,6 @@ export async function currentTransform(
     if (!best || version > best.version) best = { file: entry.name, version };
   }
   if (!best) throw new Error(`${shown} has no versioned transform (<name>.v<N>.sql)`);
-  const sql = await Deno.readTextFile(new URL(best.file, jobDir));
+  const sql = await Deno.readTextFile(new URL(best.file, dir));
   return { ...best, sql, hash: await sha256Hex(sql) };
 }

@@ -1,19 +1,20 @@
 /**
- * Job fixtures for the live-catalog tests: the etl and daily declarations
- * with their SQL copied into a temporary SQL directory (under ./.data/tests),
- * so a test can add or edit a transform version without touching sql/; and
- * a runner context whose jobs come from a live catalog over them.
+ * Job fixtures for the live-catalog tests: the tests' own etl and daily jobs
+ * (tests/fixtures/jobs) with their transforms copied into a temporary
+ * directory (under ./.data/tests), so a test can add or edit a version while
+ * a scheduler runs, without touching sql/; and a runner context whose jobs
+ * come from a live catalog over them.
  */
+import { pathToFileURL } from "node:url";
 import { tempDir } from "./databases.ts";
 import type { Db } from "../../db/types.ts";
 import type { JobDeclaration } from "../../jobs/core/job.ts";
 import { type CatalogDeps, JobCatalog } from "../../jobs/core/catalog.ts";
 import { fetchExtent } from "../../jobs/core/extent.ts";
 import type { RunnerContext } from "../../jobs/core/runner.ts";
-import { etl } from "../../jobs/declarations/etl.ts";
-import { daily } from "../../jobs/declarations/daily.ts";
+import { FIXTURE_DAILY, FIXTURE_ETL } from "../fixtures/jobs/mod.ts";
 
-const SQL = new URL("../../sql/", import.meta.url);
+const FIXTURES = new URL("../fixtures/jobs/", import.meta.url);
 
 async function copy(from: URL, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
@@ -36,7 +37,8 @@ export interface FixtureJobs {
 /** etl and daily, their SQL in a fresh temporary directory. */
 export async function fixtureJobs(): Promise<FixtureJobs> {
   const dir = await tempDir("sql-");
-  for (const job of ["etl", "daily"]) await copy(new URL(`${job}/`, SQL), `${dir}/${job}`);
+  for (const job of ["etl", "daily"]) await copy(new URL(`${job}/`, FIXTURES), `${dir}/${job}`);
+  const at = (job: string) => pathToFileURL(`${dir}/${job}/`);
   const v1 = async (job: string) => {
     for await (const e of Deno.readDir(`${dir}/${job}`)) {
       if (e.name.endsWith(".v1.sql")) return e.name;
@@ -45,7 +47,14 @@ export async function fixtureJobs(): Promise<FixtureJobs> {
   };
   return {
     dir,
-    declarations: [{ ...etl, sqlDir: dir }, { ...daily, sqlDir: dir }],
+    declarations: [
+      { ...FIXTURE_ETL, sqlDir: at("etl"), deleteDay: new URL("delete_day.sql", at("etl")).href },
+      {
+        ...FIXTURE_DAILY,
+        sqlDir: at("daily"),
+        deleteDay: new URL("delete_day.sql", at("daily")).href,
+      },
+    ],
     async addVersion(job, version) {
       const file = await v1(job);
       const text = await Deno.readTextFile(`${dir}/${job}/${file}`);
