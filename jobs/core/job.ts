@@ -97,7 +97,9 @@ export function describeFirstDay(job: Pick<Job, "firstDay" | "firstDayFrom" | "u
     target: "its earliest recorded partition; the source could not say",
     unknown: "unknown",
   }[job.firstDayFrom];
-  return job.firstDay ? `${job.firstDay} (${from})` : job.firstDayFrom === "source"
+  return job.firstDay
+    ? `${job.firstDay} (${from})`
+    : job.firstDayFrom === "source"
     ? "none yet (the source has no readings)"
     : "not known (the source could not say, and no partition is recorded)";
 }
