@@ -42,6 +42,7 @@ export interface Config {
   demoDays: number;
   /** Seed the demo data into an empty real source database too (the embedded one always is). */
   seedDemo: boolean;
+  /** The longest range of days any route or command takes at once. */
   maxRangeDays: number;
   /** The status page is behind a reverse proxy whose X-Forwarded-* headers count. */
   trustProxy: boolean;
@@ -49,8 +50,10 @@ export interface Config {
   apiStreams: number;
   /** A /data client that reads nothing for this long is cut off and its query cancelled. */
   streamStallSeconds: number;
-  /** First partition day, YYYY-MM-DD. */
-  partitionStart: string;
+  /** First partition day of every job, YYYY-MM-DD; unset: where the source's readings start. */
+  partitionStart?: string;
+  /** How often the scheduler and the page re-read the jobs' SQL and the source's extent and act on changes. */
+  watchSeconds: number;
   etlCron: string;
   /** Extract attempts per run (1 = no retry). */
   etlAttempts: number;
@@ -252,11 +255,21 @@ export const SETTINGS: readonly Setting[] = [
     name: "PARTITION_START",
     kind: "windbin",
     key: "partitionStart",
-    default: "`2024-01-01`",
+    default: "the source's first day",
     meaning:
-      "the first partition day, `0001-01-01` to `9999-12-30` (`start`: the first demo day unless set)",
+      "the first partition day of every job, `0001-01-01` to `9999-12-30`; unset, each job starts on the first day the source has readings (`GET /extent`; a pure-SQL job where its upstream starts)",
     usedBy: ["etl", "status", "scheduler", "start"],
-    parse: (raw) => raw === undefined ? "2024-01-01" : day("PARTITION_START", raw),
+    parse: (raw) => raw === undefined ? undefined : day("PARTITION_START", raw),
+  },
+  {
+    name: "WATCH_SECONDS",
+    kind: "windbin",
+    key: "watchSeconds",
+    default: "`60`",
+    meaning:
+      "how often the scheduler, the status page and `start` re-read the jobs' SQL and the source's extent and fingerprints, and act on what changed (new SQL, upstream days rebuilt, source days changed)",
+    usedBy: ["scheduler", "start"],
+    parse: (raw) => int("WATCH_SECONDS", raw, 60, 1, 3600),
   },
   {
     name: "ETL_CRON",

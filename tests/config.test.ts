@@ -24,7 +24,9 @@ Deno.test("config: defaults fit the embedded demo", () => {
   assert.equal(c.host, "127.0.0.1");
   assert.equal(c.dataDir, "./.data");
   assert.equal(c.sourceApiUrl, "http://127.0.0.1:8000");
-  assert.equal(c.partitionStart, "2024-01-01");
+  // Unset: each job starts where the source's readings do (GET /extent).
+  assert.equal(c.partitionStart, undefined);
+  assert.equal(c.watchSeconds, 60);
   assert.equal(c.etlCron, "0 1 * * *");
   assert.equal(c.sourceDatabaseUrl, undefined);
   assert.equal(c.apiToken, undefined);

@@ -102,7 +102,8 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
   const refresh = opts.refreshSeconds ?? 3;
 
   const jobs = () => source.jobs();
-  const earliest = (to: string) => jobs().reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
+  const earliest = (to: string) =>
+    jobs().reduce((m, j) => j.firstDay !== null && j.firstDay < m ? j.firstDay : m, to);
   /** The default range: each job from its first day to yesterday, the newest `cap` days at most. */
   const defaultRange = () => {
     const to = yesterdayOf(now());
@@ -117,7 +118,9 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
     const j = jobs().find((x) => x.name === job);
     if (!j) return `unknown job ${JSON.stringify(job)}`;
     if (!isDay(day)) return `${JSON.stringify(day)} is not a day (YYYY-MM-DD, from 0001-01-01)`;
-    if (day < j.firstDay) return `${day} is before the first day of ${job} (${j.firstDay})`;
+    if (j.firstDay && day < j.firstDay) {
+      return `${day} is before the first day of ${job} (${j.firstDay})`;
+    }
     const last = yesterdayOf(now());
     if (day > last) return `${day} is not over yet (the newest day that can run is ${last})`;
     return null;

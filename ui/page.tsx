@@ -188,7 +188,10 @@ function RangeNav(props: { m: PageModel }) {
   const { from, to } = m.calendar;
   const y = m.yesterday;
   const link = (f: string, t: string) => pageHref(m, { from: f, to: t }, "#grid");
-  const earliest = m.jobs.reduce((e, j) => j.firstDay < e ? j.firstDay : e, y);
+  const earliest = m.jobs.reduce(
+    (e, j) => j.firstDay !== null && j.firstDay < e ? j.firstDay : e,
+    y,
+  );
   const laterTo = monthEnd(monthStart(to, 3));
   return (
     <nav class="ranges" id="ranges" aria-label="calendar range">

@@ -14,6 +14,7 @@ import { type Outcome, runPlan, summarize, type Summary } from "../core/run_plan
 import { isOver, utcDay, yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { sweepAbandoned } from "../core/claim.ts";
+import { earliestFirstDay } from "../core/catalog.ts";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 3, sigint: 130, sigterm: 143 } as const;
 
@@ -193,7 +194,17 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
     );
     to = last;
   }
-  const from = args.from ?? jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, "9999-12-31");
+  // Each job's first day: PARTITION_START, or where the source's readings start (catalog.ts).
+  for (const w of args.from ? [] : ctx.catalog?.warnings ?? []) io.err(`etl: note: ${w}`);
+  const from = args.from ?? earliestFirstDay(jobs);
+  if (from === null) {
+    io.err(
+      `etl: no first day is known for ${jobs.map((j) => j.name).join(", ")}: the source has ` +
+        `no readings, or could not be asked (SOURCE_API_URL, API_TOKEN) and no partition is ` +
+        `recorded. Give --from, or set PARTITION_START.`,
+    );
+    return EXIT.failed;
+  }
   if (!args.dryRun) await sweepAbandoned(ctx.db);
   // Only a plan that looks for stale days needs the source's fingerprints
   // (on 1-second data they cost the source a scan of the whole range).

@@ -34,7 +34,8 @@ async function main(): Promise<number> {
   }
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
-  const ctx = await openRunner("etl", cfg);
+  // Only a plan without --from starts at the jobs' first days (asked of the source).
+  const ctx = await openRunner("etl", cfg, { firstDays: !args.date && !args.from });
   try {
     return await runCli(args, ctx, {
       out: (l) => console.log(l),

@@ -7,6 +7,7 @@ import { sourceFingerprints } from "../core/source_client.ts";
 import { statusReport } from "../core/status.ts";
 import { statusText } from "./status_text.ts";
 import { yesterday } from "../core/days.ts";
+import { earliestFirstDay } from "../core/catalog.ts";
 
 const HELP = `Usage: deno task status [--job NAME|all] [--from A --to B] [--json]
 
@@ -62,8 +63,9 @@ async function main(): Promise<number> {
   try {
     const jobs = selectJobs(ctx.jobs, values.job!);
     const to = values.to ?? yesterday(ctx.now());
-    const from = values.from ?? jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
-    const notes: string[] = [];
+    const from = values.from ?? earliestFirstDay(jobs) ?? to;
+    // Where the first days come from when the source cannot say (the same rule as the scheduler's).
+    const notes: string[] = [...ctx.catalog.warnings];
     const fingerprints = ctx.settings.token
       ? await sourceFingerprints(ctx, jobs, from, to, { err: (l) => notes.push(l) })
       : (notes.push("no API token (API_TOKEN or DATA_DIR/api-token): stale by source not checked"),

@@ -6,6 +6,10 @@
  * table, or upstream jobs' output already in the target — its versioned SQL
  * under `sql/<name>/` (`<anything>.v<N>.sql`, the highest N is current), and
  * the SQL that deletes exactly its own rows of a day.
+ *
+ * A job's first day is the declaration's `firstDay`, else PARTITION_START,
+ * else where its data starts: the source's first reading (an API job) or its
+ * upstream jobs' first day (a pure-SQL job); catalog.ts decides those.
  */
 import { isDay } from "../../config/config.ts";
 import { readSql } from "../../sql/load.ts";
@@ -77,7 +81,7 @@ export interface JobDeclaration {
   name: string;
   /** Where its versioned transforms live, when not sql/<name>/ (tests' own jobs). */
   sqlDir?: URL;
-  /** First partition day (default: PARTITION_START). */
+  /** First partition day (default: PARTITION_START, else where its data starts). */
   firstDay?: string;
   /** 5-field cron in UTC (default: ETL_CRON). */
   schedule?: string;
@@ -98,7 +102,10 @@ export type ApiInputSql = ApiInput;
 /** A declaration resolved against the configuration and the SQL files on disk. */
 export interface Job {
   name: string;
-  firstDay: string;
+  /** Null: not known (the source has no readings, or could not be reached and nothing is recorded). */
+  firstDay: string | null;
+  /** Where the first day comes from (status and logs say it: describeFirstDay). */
+  firstDayFrom: FirstDayFrom;
   schedule: string;
   upstream: readonly string[];
   /** For an API input, every SQL field holds the file's text, not its path. */
@@ -112,12 +119,43 @@ export interface Job {
   views: readonly ViewDeclaration[];
 }
 
+/**
+ * declaration: its `firstDay`; PARTITION_START; source: the source's first
+ * reading; upstream: its upstream jobs' first day; target: its earliest
+ * recorded partition (the source could not say); unknown: none of these.
+ */
+export type FirstDayFrom =
+  | "declaration"
+  | "PARTITION_START"
+  | "source"
+  | "upstream"
+  | "target"
+  | "unknown";
+
+/** "2024-01-01 (the source's first reading)" and the like. */
+export function describeFirstDay(job: Pick<Job, "firstDay" | "firstDayFrom" | "upstream">): string {
+  const from = {
+    declaration: "its declaration",
+    PARTITION_START: "PARTITION_START",
+    source: "the source's first reading",
+    upstream: `where ${job.upstream.join(", ")} start${job.upstream.length > 1 ? "" : "s"}`,
+    target: "its earliest recorded partition; the source could not say",
+    unknown: "unknown",
+  }[job.firstDayFrom];
+  return job.firstDay
+    ? `${job.firstDay} (${from})`
+    : job.firstDayFrom === "source"
+    ? "none yet (the source has no readings)"
+    : "not known (the source could not say, and no partition is recorded)";
+}
+
 export class JobError extends Error {
   override name = "JobError";
 }
 
 export interface JobDefaults {
-  partitionStart: string;
+  /** PARTITION_START: when set, every job without its own firstDay starts there. */
+  partitionStart?: string;
   cron: string;
 }
 
@@ -160,9 +198,12 @@ export async function resolveJobs(
       throw new JobError(`job "${d.name}" reads upstream jobs but declares none`);
     }
     const sqlDir = d.sqlDir ?? defaultSqlDir(d.name);
+    const firstDay = d.firstDay ?? defaults.partitionStart ?? null;
     return {
       name: d.name,
-      firstDay: d.firstDay ?? defaults.partitionStart,
+      firstDay,
+      // Filled in by the catalog (catalog.ts) when neither is set.
+      firstDayFrom: d.firstDay ? "declaration" : firstDay ? "PARTITION_START" : "unknown",
       schedule: d.schedule ?? defaults.cron,
       upstream: d.upstream ?? [],
       input: d.input.kind === "api" ? await readInputSql(d.input) : d.input,

@@ -49,7 +49,8 @@ export type PartitionView = Pick<
 
 export interface JobInfo {
   name: string;
-  firstDay: string;
+  /** null: not known yet (the source has no readings, or could not say). */
+  firstDay: string | null;
   upstream: string[];
 }
 

@@ -24,19 +24,24 @@ import { isOver, yesterday } from "./days.ts";
 import { sourceFingerprints } from "./source_client.ts";
 import type { RunResult } from "./partition_run.ts";
 import { makePlan } from "./plan.ts";
+import { earliestFirstDay } from "./catalog.ts";
 import { describeTargetError, messageOf } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
 
 const RUNS_SQL = await readSql("ui/recent_runs.sql");
 const CAN_WRITE_SQL = await readSql("ui/can_write.sql");
 
-/** Fingerprints are asked of the source at most this often per range (one request a year of days). */
-const FINGERPRINT_TTL_MS = 60_000;
 /** The page does not wait longer than this for the source's fingerprints (stale-by-source). */
 const FINGERPRINT_TIMEOUT_MS = 5_000;
 
 export interface StatusSourceDeps {
   ctx: RunnerContext;
+  /**
+   * WATCH_SECONDS: the jobs' SQL, the source's extent and its fingerprints are
+   * at most this old, like the scheduler's (the page shows the stale set it
+   * acts on). Default 60 s.
+   */
+  watchMs?: number;
   /** Starts a reconcile of every job in the background; null when one runs already. */
   reconcileAll: () => Promise<unknown> | null;
   /** Every finished run started from the page (metrics). */
@@ -49,6 +54,7 @@ type Fingerprints = Map<string, Map<string, SourceFingerprint>> | undefined;
 
 export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
   const { ctx, reconcileAll, onRun, log } = deps;
+  const watchMs = deps.watchMs ?? 60_000;
   const cache = new Map<string, { at: number; fp: Promise<Fingerprints> }>();
   const fpCtx = {
     ...ctx,
@@ -60,7 +66,7 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
   function fingerprints(from: string, to: string): Promise<Fingerprints> {
     const key = `${from} ${to}`;
     const hit = cache.get(key);
-    if (hit && performance.now() - hit.at < FINGERPRINT_TTL_MS) return hit.fp;
+    if (hit && performance.now() - hit.at < watchMs) return hit.fp;
     const fp = sourceFingerprints(fpCtx, ctx.jobs, from, to, { err: () => {} });
     // A handful of ranges at most (the page's windows): forget the oldest.
     if (cache.size >= 8) cache.delete(cache.keys().next().value!);
@@ -74,6 +80,7 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
 
     partitions: (q) =>
       guarded(async () => {
+        await ctx.catalog?.refreshIfOlder(watchMs);
         const jobs = q.job ? ctx.jobs.filter((j) => j.name === q.job) : ctx.jobs;
         return await partitionStates(ctx.db, {
           jobs,
@@ -134,8 +141,9 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
     triggerAll: () =>
       guarded(async (): Promise<TriggerAllResult> => {
         // The plan a manual reconcile makes (no retry budget), counted before it starts.
+        await ctx.catalog?.refreshIfOlder(watchMs);
         const to = yesterday(ctx.now());
-        const from = ctx.jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
+        const from = earliestFirstDay(ctx.jobs) ?? to;
         const views = await partitionStates(ctx.db, {
           jobs: ctx.jobs,
           from,

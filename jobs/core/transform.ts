@@ -2,7 +2,9 @@
  * The versioned transform of a job: `<name>.v<N>.sql` in its SQL directory
  * (`sql/<job>/` unless its declaration names another), highest N wins.
  * Its version and content hash are stored per partition, so an edited or
- * newer transform makes the partitions done with the old one "stale".
+ * newer transform makes the partitions done with the old one "stale" — and
+ * a partition built by a newer version than a runner has is left alone by
+ * that runner (states.ts).
  */
 import { sha256Hex } from "../../sql/load.ts";
 

@@ -26,6 +26,10 @@ export interface PrivateCluster {
   port: number;
   /** pg_ctl restart -m fast|immediate, waiting until it accepts connections again. */
   restart(mode: "fast" | "immediate"): Promise<void>;
+  /** Stops the server (fast), keeping its data: nothing listens on the port until `resume`. */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port, waiting until it accepts connections. */
+  resume(): Promise<void>;
   /** Stops the server (immediate) and deletes its directory. Safe to call twice. */
   stop(): Promise<void>;
   /** pg_terminate_backend of every client session (of `appName` only, when given). */
@@ -98,9 +102,10 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   }
   // A port can be taken between freePort() and the server's bind: try a few.
   let port = 0;
+  let opts = "";
   for (let attempt = 1;; attempt++) {
     port = freePort();
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
+    opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
       `-c full_page_writes=off -c max_connections=50`;
     try {
       await ctl("-o", opts, "start");
@@ -118,6 +123,12 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     port,
     async restart(mode) {
       await ctl("-m", mode, "restart");
+    },
+    async pause() {
+      await ctl("-m", "fast", "stop");
+    },
+    async resume() {
+      await ctl("-o", opts, "start");
     },
     async stop() {
       if (stopped) return;

@@ -33,7 +33,7 @@ import { readSql } from "../../sql/load.ts";
 
 export interface TestJob {
   name: string;
-  firstDay: string;
+  firstDay: string | null;
   upstream: string[];
   sqlVersion: number;
   /** Views with their SQL text (as resolveJobs leaves them). */
@@ -84,6 +84,7 @@ export class TestStatusSource implements StatusSource {
     const out: PartitionView[] = [];
     for (const job of this.#jobs) {
       if (q.job !== undefined && q.job !== job.name) continue;
+      if (job.firstDay === null) continue; // not known yet: no days
       const from = q.from && q.from > job.firstDay ? q.from : job.firstDay;
       const up = job.upstream[0] ?? null;
       const rows = await this.#db.query<{
