@@ -11,13 +11,15 @@ FROM denoland/deno:2.9.6
 # The official image runs as root by default and ships the user "deno" (uid 1993); create it on a
 # base that lacks it. Code stays owned by root (read-only to the app); the app may write only to
 # DATA_DIR (embedded databases, demo token) and Deno's cache.
+# The servers (serve, scheduler, start) listen on HOST=0.0.0.0 in the image, so that a published
+# port reaches them: docker/entrypoint.sh sets it for those commands unless HOST is given (the
+# other commands do not listen, and would say that HOST is set but unused). PORT (8000) and
+# RUNNER_PORT (3000) keep their defaults.
 ENV DENO_DIR=/deno-dir/ \
     DENO_NO_UPDATE_CHECK=1 \
     DENO_NO_PROMPT=1 \
     NO_COLOR=1 \
-    DATA_DIR=/app/.data \
-    PORT=8000 \
-    RUNNER_PORT=3000
+    DATA_DIR=/app/.data
 RUN (id -u deno >/dev/null 2>&1 || useradd --uid 1993 --user-group --no-create-home deno) \
  && mkdir -p /app/.data /app/node_modules "$DENO_DIR" \
  && chown deno:deno /app/.data /app/node_modules "$DENO_DIR"

@@ -17,7 +17,7 @@ export function describeFatal(e: unknown): string {
     return `error: the port is in use (${e.message}); stop the other server or set PORT`;
   }
   const err = e as { code?: string; message?: string };
-  if (err?.code === "ECONNREFUSED" || err?.code === "ENOTFOUND") {
+  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(err?.code ?? "")) {
     return `error: cannot reach the source database (${err.message}); ` +
       `check SOURCE_DATABASE_URL and that PostgreSQL is running`;
   }

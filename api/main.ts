@@ -12,7 +12,8 @@ import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
 import { seedUnlessComplete } from "./seed.ts";
-import { demoToken } from "../config/token_file.ts";
+import { type DemoToken, demoToken } from "../config/token_file.ts";
+import { TOKEN_CHARS } from "./auth.ts";
 
 /** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */
 export const DEMO_SEED = { from: "2024-01-01", days: 10, everySeconds: 60 };
@@ -27,6 +28,12 @@ async function main(): Promise<void> {
         "token; set API_TOKEN to a long random string (e.g. `openssl rand -hex 24`)",
     );
   }
+  if (cfg.apiToken && !TOKEN_CHARS.test(cfg.apiToken)) {
+    throw new ConfigError(
+      "API_TOKEN may hold only letters, digits and . _ ~ + / - (a Bearer header cannot carry " +
+        "others); e.g. `openssl rand -hex 24`",
+    );
+  }
   const db = await openMigrated("source", {
     url: cfg.sourceDatabaseUrl,
     dataDir: cfg.dataDir,
@@ -35,11 +42,10 @@ async function main(): Promise<void> {
   });
   try {
     let token = cfg.apiToken;
-    let tokenNote = "";
+    let demo: DemoToken | undefined;
     if (!token) {
-      const demo = await demoToken(cfg.dataDir);
+      demo = await demoToken(cfg.dataDir);
       token = demo.token;
-      tokenNote = `${demo.created ? "generated a token into" : "token from"} ${demo.path}`;
     }
     if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedDemo(db);
 
@@ -52,18 +58,13 @@ async function main(): Promise<void> {
       logRequests: true,
     });
     const server = Deno.serve({
+      hostname: cfg.host,
       port: cfg.port,
       onListen: ({ port }) => {
-        const base = `http://localhost:${port}`;
+        const base = `http://${displayHost(cfg.host)}:${port}`;
         console.log(`windbin source API on ${base} (database: ${db.label})`);
         console.log(`  docs: ${base}/docs   health: ${base}/health`);
-        if (tokenNote) {
-          // Printed on purpose, like a notebook server: it is the demo's own token.
-          console.log(`  ${tokenNote}; try:`);
-          console.log(
-            `  curl -H "Authorization: Bearer ${token}" "${base}/data?date=${DEMO_SEED.from}&variables=wind_speed,power"`,
-          );
-        }
+        console.log(tokenLines(demo, base).join("\n"));
       },
     }, app.fetch);
     await untilSignal();
@@ -72,6 +73,34 @@ async function main(): Promise<void> {
   } finally {
     await db.close();
   }
+}
+
+/**
+ * What serve says about the demo token. A token the user supplied (API_TOKEN)
+ * is never shown; a generated one is shown once, when it is made, and only
+ * on a terminal (not into a log file); otherwise we say where it is.
+ */
+function tokenLines(demo: DemoToken | undefined, base: string): string[] {
+  const url = `"${base}/data?date=${DEMO_SEED.from}&variables=wind_speed,power"`;
+  if (!demo) {
+    return [`  token: API_TOKEN; try:`, `  curl -H "Authorization: Bearer $API_TOKEN" ${url}`];
+  }
+  if (demo.created && Deno.stdout.isTerminal()) {
+    return [
+      `  generated a token into ${demo.path}; try:`,
+      `  curl -H "Authorization: Bearer ${demo.token}" ${url}`,
+    ];
+  }
+  return [
+    `  ${demo.created ? "generated a token into" : "token in"} ${demo.path}; try:`,
+    `  curl -H "Authorization: Bearer $(cat ${demo.path})" ${url}`,
+  ];
+}
+
+/** Loopback and "every interface" read better as localhost in a URL to click. */
+function displayHost(host: string): string {
+  if (["127.0.0.1", "0.0.0.0", "::", "::1", "localhost"].includes(host)) return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 async function seedDemo(db: Db): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
+import { startupProblem } from "../config/permissions.ts";
 import { openMigrated } from "../migrations/open.ts";
 import { describeFatal } from "./fatal.ts";
 import { checkSeedOptions, seed, type SeedOptions } from "./seed.ts";
@@ -71,7 +72,7 @@ export function parseSeedArgs(args: string[]): SeedOptions | "help" {
 async function main(): Promise<void> {
   const opts = parseSeedArgs(Deno.args);
   if (opts === "help") return console.log(USAGE);
-  const cfg = loadConfig();
+  const cfg = loadConfig({ command: "seed" });
   const db = await openMigrated("source", { url: cfg.sourceDatabaseUrl, dataDir: cfg.dataDir });
   try {
     const tty = Deno.stdout.isTerminal();
@@ -102,6 +103,11 @@ if (import.meta.main) {
     if (e instanceof UsageError) {
       console.error(`error: ${e.message}\n\n${USAGE}`);
       Deno.exit(2);
+    }
+    const problem = startupProblem(e);
+    if (problem) {
+      console.error(`seed: ${problem.message}`);
+      Deno.exit(problem.code);
     }
     console.error(describeFatal(e));
     Deno.exit(1);

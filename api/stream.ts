@@ -145,3 +145,42 @@ export async function* jsonArray(lines: AsyncIterable<Uint8Array>): AsyncGenerat
   }
   yield first ? EMPTY : CLOSE;
 }
+
+const BACKSLASH = 0x5c;
+/** COPY's text-format escapes: the byte after a backslash, and what it stands for. */
+const UNESCAPE: Record<number, number> = {
+  0x5c: 0x5c, // \\
+  0x6e: 0x0a, // \n
+  0x72: 0x0d, // \r
+  0x74: 0x09, // \t
+  0x62: 0x08, // \b
+  0x66: 0x0c, // \f
+  0x76: 0x0b, // \v
+};
+
+/**
+ * Undoes COPY's text-format escaping, in place. Needed only when a value
+ * holds a backslash: JSON text for a turbine name with `"` or `\` (to_json
+ * escapes them, COPY doubles the backslash). Other JSON text passes COPY
+ * unchanged, so the API skips this for it.
+ */
+export async function* unescapeCopyText(
+  source: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let escaped = false; // the previous chunk ended with a lone backslash
+  for await (const chunk of source) {
+    let w = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (escaped) {
+        chunk[w++] = UNESCAPE[b] ?? b;
+        escaped = false;
+      } else if (b === BACKSLASH) {
+        escaped = true;
+      } else {
+        chunk[w++] = b;
+      }
+    }
+    if (w) yield chunk.subarray(0, w);
+  }
+}

@@ -63,7 +63,7 @@ async function serveArgs(): Promise<string[]> {
  */
 export async function startApiProcess(sourceUrl: string): Promise<ApiProcess> {
   const port = freePort();
-  const token = "bench-token";
+  const token = "bench-token-0123456789";
   const child = new Deno.Command("deno", {
     args: await serveArgs(),
     cwd: ROOT,

@@ -1,19 +1,20 @@
 /**
- * `deno task bench [api|etl|fingerprint]`: benchmarks on a real PostgreSQL
+ * `deno task bench [api|etl|fingerprint|scheduler]`: benchmarks on a real PostgreSQL
  * (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server).
  * Not tests: they print figures and ratios to floors measured in the same run.
  */
 import { benchApi } from "./api.ts";
 import { benchEtl } from "./etl.ts";
 import { benchFingerprint } from "./fingerprint.ts";
+import { benchScheduler } from "./scheduler.ts";
 import { BENCH_DATABASE_URL } from "./lib.ts";
 import { describeUrl } from "../db/url.ts";
 
 const which = Deno.args[0] ?? "all";
 const log = (line: string) => console.log(line);
 log(`windbin benchmarks on ${describeUrl(BENCH_DATABASE_URL)} (${Deno.build.target})`);
-if (!["all", "api", "etl", "fingerprint"].includes(which)) {
-  console.error("usage: deno task bench [api|etl|fingerprint]");
+if (!["all", "api", "etl", "fingerprint", "scheduler"].includes(which)) {
+  console.error("usage: deno task bench [api|etl|fingerprint|scheduler]");
   Deno.exit(2);
 }
 if (which === "api" || which === "all") {
@@ -27,4 +28,8 @@ if (which === "fingerprint" || which === "all") {
 if (which === "etl" || which === "all") {
   log("\n== ETL ==");
   await benchEtl(log);
+}
+if (which === "scheduler" || which === "all") {
+  log("\n== Scheduler ==");
+  await benchScheduler(log);
 }

@@ -1,155 +1,158 @@
 /**
- * Configuration from environment variables, validated once at start-up.
- * Every error names the variable; no value of a secret is ever printed.
+ * Configuration from environment variables, validated once at start-up: a
+ * command reads exactly the variables the registry (settings.ts) gives it,
+ * and hears about the ones that are set but that it does not read. Every
+ * error names the variable; no value of a secret is ever printed.
  */
+import {
+  type Command,
+  COMMANDS,
+  type Config,
+  type Consumer,
+  type Setting,
+  SETTINGS,
+} from "./settings.ts";
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { type Command, COMMANDS, type Config, ConfigError, isDay } from "./settings.ts";
+export { dayProblem, FIRST_DAY, LAST_DAY, tokenProblem } from "./settings.ts";
 
 export type EnvGet = (name: string) => string | undefined;
 
-/** Deno.env.get, where a variable this command is not allowed to read counts as unset. */
-export const denoEnv: EnvGet = (name) => {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) return undefined;
-    throw e;
-  }
+/** Deno.env.get; an empty value counts as unset. */
+export const denoEnv: EnvGet = (name) => Deno.env.get(name) || undefined;
+
+/** The entry point of each command (deno.json's tasks), to know which command is running. */
+export const ENTRY_POINTS: Record<Command, string> = {
+  serve: "api/main.ts",
+  seed: "api/seed_main.ts",
+  migrate: "migrations/migrate_main.ts",
+  etl: "jobs/cli/etl_main.ts",
+  status: "jobs/cli/status_main.ts",
+  scheduler: "service/scheduler_main.ts",
+  start: "service/start_main.ts",
 };
 
-export interface Config {
-  apiToken?: string;
-  sourceApiUrl: string;
-  sourceDatabaseUrl?: string;
-  targetDatabaseUrl?: string;
-  /** First partition day, YYYY-MM-DD. */
-  partitionStart: string;
-  etlCron: string;
-  port: number;
-  runnerPort: number;
-  dataDir: string;
-  maxRangeDays: number;
-  /** Concurrent /data and /fingerprints streams; one more is answered 503 at once. */
-  apiStreams: number;
-  /** A /data client that reads nothing for this long is cut off and its query cancelled. */
-  streamStallSeconds: number;
-  /** How long an extract retries transient failures, seconds (0 = no retry). */
-  etlRetrySeconds: number;
-  /** Per-attempt timeout of the extract request. */
-  etlTimeoutMs: number;
-  /** How long a claim on a partition lives without a heartbeat. */
-  leaseSeconds: number;
-  /** Seed the demo data into an empty real source database too (the embedded one always is). */
-  seedDemo: boolean;
-  /** Largest accepted drop in a day's readings against its last success, 0..1. */
-  maxShrink: number;
-  /** Automatic attempts of a failing partition before it waits for a person. */
-  maxAttempts: number;
-  /** First delay before an automatic retry; doubles per failure (capped at 64x). */
-  retryDelaySeconds: number;
-  /** Partitions the scheduler runs at once. */
-  schedulerConcurrency: number;
-  /** `deno task start`: how many demo days (up to yesterday) it seeds. */
-  demoDays: number;
+export interface LoadOptions {
+  /** Default: the command whose entry point is running; none (tests, bench): every setting. */
+  command?: Command;
+  get?: EnvGet;
+  /**
+   * Told, one line each, about variables that are set but that the command
+   * does not read. Default: printed to stderr as `<command>: <line>`.
+   */
+  report?: (line: string) => void;
 }
 
-export function loadConfig(get: EnvGet = denoEnv): Config {
-  const port = int(get, "PORT", 8000, 1, 65535);
-  const sourceDatabaseUrl = optionalUrl(get, "SOURCE_DATABASE_URL");
-  const targetDatabaseUrl = optionalUrl(get, "TARGET_DATABASE_URL");
-  if (sourceDatabaseUrl && sourceDatabaseUrl === targetDatabaseUrl) {
-    // Both schemas have a table "data": one database cannot hold both.
-    throw new ConfigError(
-      "SOURCE_DATABASE_URL and TARGET_DATABASE_URL name the same database: use two databases",
+/**
+ * The running command's configuration. Reading a field of a setting the
+ * registry does not give the command is a bug, and throws saying so.
+ */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const command = opts.command ?? runningCommand();
+  const get = opts.get ?? denoEnv;
+  if (command) {
+    const report = opts.report ?? ((l: string) => console.error(`${command}: ${l}`));
+    for (const line of unusedNotes(command, get)) report(line);
+  }
+  const values: Partial<Config> = {};
+  for (const s of SETTINGS) {
+    if (s.kind !== "windbin" || (command && !s.usedBy.includes(command))) continue;
+    (values as Record<string, unknown>)[s.key!] = s.parse!(get(s.name), values);
+  }
+  const set = new Set(
+    SETTINGS.filter((s) => s.kind === "windbin" && get(s.name) !== undefined).map((s) => s.name),
+  );
+  return guard(command, values, set);
+}
+
+/** The same configuration with some values replaced (e.g. `start` runs its own API). */
+export function withValues(cfg: Config, patch: Partial<Config>): Config {
+  const meta = (cfg as { [META]?: Meta })[META];
+  return guard(meta?.command, { ...cfg, ...patch }, meta?.set ?? new Set());
+}
+
+/** True when the variable was set (not empty) when the configuration was loaded. */
+export function isSet(cfg: Config, name: string): boolean {
+  return (cfg as { [META]?: Meta })[META]?.set.has(name) ?? false;
+}
+
+/** Lines about variables that are set but that `command` does not read. */
+export function unusedNotes(command: Command, get: EnvGet = denoEnv): string[] {
+  const out: string[] = [];
+  for (const s of SETTINGS) {
+    if (s.kind !== "windbin" || s.usedBy.includes(command) || get(s.name) === undefined) continue;
+    const why = s.ignoredBy?.[command];
+    out.push(
+      why
+        ? `${s.name} is set but \`deno task ${command}\` ignores it: ${why}`
+        : `${s.name} is set but \`deno task ${command}\` does not use it ` +
+          `(it is read by ${readers(s)})`,
     );
   }
-  return {
-    apiToken: get("API_TOKEN"),
-    sourceApiUrl: url(get, "SOURCE_API_URL", `http://127.0.0.1:${port}`, ["http:", "https:"]),
-    sourceDatabaseUrl,
-    targetDatabaseUrl,
-    partitionStart: day(get, "PARTITION_START", "2024-01-01"),
-    etlCron: cron(get, "ETL_CRON", "0 1 * * *"),
-    port,
-    runnerPort: int(get, "RUNNER_PORT", 3000, 0, 65535),
-    dataDir: get("DATA_DIR") ?? "./.data",
-    maxRangeDays: int(get, "MAX_RANGE_DAYS", 31, 1, 3660),
-    apiStreams: int(get, "API_STREAMS", 10, 1, 1000),
-    streamStallSeconds: int(get, "STREAM_STALL_SECONDS", 30, 1, 3600),
-    etlRetrySeconds: int(get, "ETL_RETRY_SECONDS", 60, 0, 86_400),
-    etlTimeoutMs: int(get, "ETL_TIMEOUT_MS", 60_000, 100, 3_600_000),
-    leaseSeconds: int(get, "ETL_LEASE_SECONDS", 60, 5, 86_400),
-    seedDemo: bool(get, "SEED_DEMO", false),
-    maxShrink: int(get, "ETL_MAX_SHRINK", 10, 0, 100) / 100,
-    maxAttempts: int(get, "MAX_ATTEMPTS", 5, 1, 1000),
-    retryDelaySeconds: int(get, "RETRY_DELAY_SECONDS", 60, 1, 86_400),
-    schedulerConcurrency: int(get, "SCHEDULER_CONCURRENCY", 2, 1, 64),
-    demoDays: int(get, "DEMO_DAYS", 10, 1, 366),
-  };
+  return out;
 }
 
-function int(get: EnvGet, name: string, dflt: number, min: number, max: number): number {
-  const raw = get(name);
-  if (raw === undefined) return dflt;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+/** "serve and start", "etl, status and the Docker image's scripts". */
+export function readers(s: Setting): string {
+  const names = s.usedBy.map((c: Consumer) => c === "image" ? "the Docker image's scripts" : c);
+  return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+/**
+ * What a command's permission set in deno.json lists under "env": every
+ * windbin variable (read, or only looked at to say it is not used) and the
+ * database driver's.
+ */
+export function permittedEnv(command: Command): string[] {
+  return SETTINGS.filter((s) =>
+    s.kind === "windbin" || (s.kind === "driver" && s.usedBy.includes(command))
+  ).flatMap((s) => s.permission ?? [s.name]);
+}
+
+/** The settings a command reads (the windbin ones). */
+export function settingsOf(command: Command): Setting[] {
+  return SETTINGS.filter((s) => s.kind === "windbin" && s.usedBy.includes(command));
+}
+
+/** For --help: the variables `command` reads, wrapped at `width`. */
+export function settingsHelp(command: Command, width = 76): string {
+  const lines = [""];
+  for (const name of settingsOf(command).map((s) => s.name)) {
+    const last = lines.length - 1;
+    const next = lines[last] ? `${lines[last]} ${name}` : name;
+    if (next.length > width) lines.push(name);
+    else lines[last] = next;
   }
-  return n;
+  return `Configuration (environment; README "Configuration"):\n${lines.join("\n")}`;
 }
 
-function bool(get: EnvGet, name: string, dflt: boolean): boolean {
-  const raw = get(name)?.trim().toLowerCase();
-  if (raw === undefined) return dflt;
-  if (["true", "1", "yes"].includes(raw)) return true;
-  if (["false", "0", "no"].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false (got "${get(name)}")`);
+function runningCommand(): Command | undefined {
+  const main = Deno.mainModule;
+  return COMMANDS.find((c) => main.endsWith(`/${ENTRY_POINTS[c]}`));
 }
 
-function url(get: EnvGet, name: string, dflt: string, protocols: string[]): string {
-  const raw = get(name) ?? dflt;
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL`);
-  }
-  if (!protocols.includes(u.protocol)) {
-    throw new ConfigError(`${name} must start with ${protocols.map((p) => p + "//").join(" or ")}`);
-  }
-  return raw.replace(/\/+$/, "");
+interface Meta {
+  command: Command | undefined;
+  set: ReadonlySet<string>;
 }
+const META = Symbol("config");
+const BY_KEY = new Map(SETTINGS.filter((s) => s.key).map((s) => [s.key as string, s]));
 
-function optionalUrl(get: EnvGet, name: string): string | undefined {
-  const raw = get(name);
-  if (raw === undefined) return undefined;
-  // Parsed only to reject typos early; never echoed, it may hold a password.
-  return url(get, name, raw, ["postgres:", "postgresql:"]);
-}
-
-function day(get: EnvGet, name: string, dflt: string): string {
-  const raw = get(name) ?? dflt;
-  if (!isDay(raw)) throw new ConfigError(`${name} must be a date YYYY-MM-DD (got "${raw}")`);
-  return raw;
-}
-
-/** True for a real calendar date written YYYY-MM-DD. */
-export function isDay(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  try {
-    Temporal.PlainDate.from(s, { overflow: "reject" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function cron(get: EnvGet, name: string, dflt: string): string {
-  const raw = (get(name) ?? dflt).trim();
-  if (raw.split(/\s+/).length !== 5) {
-    throw new ConfigError(`${name} must be a 5-field cron expression in UTC, e.g. "0 1 * * *"`);
-  }
-  return raw;
+function guard(command: Command | undefined, values: Partial<Config>, set: ReadonlySet<string>) {
+  const meta: Meta = { command, set };
+  return new Proxy(values as Config, {
+    get(target, key, receiver) {
+      if (key === META) return meta;
+      if (command && typeof key === "string" && !(key in target)) {
+        const s = BY_KEY.get(key);
+        if (s) {
+          throw new Error(
+            `bug: \`deno task ${command}\` read ${s.name}, which config/settings.ts does not ` +
+              `list for it: add "${command}" to its usedBy (and to deno.json's permission set)`,
+          );
+        }
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
 }

@@ -1,3 +1,5 @@
+import { ConfigError, tokenProblem } from "./settings.ts";
+
 /**
  * The API token of the embedded demo: generated once, kept in
  * `<DATA_DIR>/api-token` (mode 0600) so that restarts and the ETL runner,
@@ -35,12 +37,21 @@ export async function demoToken(dataDir: string): Promise<DemoToken> {
   return { token, path, created: true };
 }
 
-/** The token in `path`, or null when the file is missing or empty. */
+/** The token in `path`, or null when the file is missing or empty; one that is no token is refused. */
 export async function readToken(path: string): Promise<string | null> {
+  let token: string;
   try {
-    return (await Deno.readTextFile(path)).trim() || null;
+    token = (await Deno.readTextFile(path)).trim();
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
+  if (!token) return null;
+  const problem = tokenProblem(token);
+  if (problem) {
+    throw new ConfigError(
+      `the token in ${path} ${problem}: delete the file to have a new one generated, or set API_TOKEN`,
+    );
+  }
+  return token;
 }

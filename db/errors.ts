@@ -3,8 +3,26 @@
  * (the runner's retries, the API's 503) need not know the driver.
  */
 
-/** Node socket error codes that mean the database cannot be reached or the link broke. */
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND"]);
+/**
+ * Node socket and resolver error codes that mean the database cannot be
+ * reached or the link broke. EAI_AGAIN: the name server did not answer (a
+ * container whose DNS is not up yet); ENOTFOUND: the name does not resolve
+ * (yet: a database container that is still starting is not in DNS).
+ */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EAI_FAIL",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ENETDOWN",
+]);
 
 /** SQLSTATEs of a server that is shutting down, crashed, or is starting. */
 const SERVER_GONE = new Set(["57P01", "57P02", "57P03"]);
@@ -41,6 +59,26 @@ export function isConnectionError(e: unknown): boolean {
   const inner = e as { errors?: unknown[]; cause?: unknown };
   return (Array.isArray(inner.errors) && inner.errors.some(isConnectionError)) ||
     (inner.cause !== undefined && inner.cause !== e && isConnectionError(inner.cause));
+}
+
+/**
+ * SQLSTATEs of a server that answers but cannot serve now: a read-only
+ * database (a standby, or default_transaction_read_only during a failover)
+ * and a full server (too many connections).
+ */
+const NOT_SERVING = new Set(["25006", "53300"]);
+
+/**
+ * True when the database cannot serve the request now but may soon: a lost
+ * or impossible connection (isConnectionError), a read-only database, or a
+ * server out of connections. The API answers these 503 with Retry-After.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  if (isConnectionError(e)) return true;
+  const state = sqlState(e);
+  if (state && NOT_SERVING.has(state)) return true;
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== e && isDatabaseUnavailable(cause);
 }
 
 /** SQLSTATE 55P03: a lock was not available (NOWAIT, or lock_timeout ran out). */

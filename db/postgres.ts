@@ -18,6 +18,7 @@ import type { Writable } from "node:stream";
 import type { CopyFormat, Db, Row, Session, SessionSettings, Tx } from "./types.ts";
 import { describeUrl } from "./url.ts";
 import { sslConfig, tlsFromUrl } from "./tls.ts";
+import { PINNED_SETTINGS, startupOptions, STREAM_SETTINGS } from "./settings.ts";
 
 export interface PostgresOptions extends SessionSettings {
   /** Connections for queries, transactions and sessions. */
@@ -25,6 +26,11 @@ export interface PostgresOptions extends SessionSettings {
   /** Connections for COPY TO streams. */
   maxStreams?: number;
 }
+
+const PINNED = startupOptions(PINNED_SETTINGS);
+
+/** Stream connections also get STREAM_SETTINGS (db/settings.ts). */
+const STREAM_ONLY = startupOptions(STREAM_SETTINGS);
 
 /** `date` as postgres.js gave it (UTC midnight), not pg's local-time midnight. */
 const types = {
@@ -99,6 +105,12 @@ async function copyFrom(
   await done;
 }
 
+const COPY_OPTIONS: Record<CopyFormat, string> = {
+  csv: "(FORMAT csv, HEADER true)",
+  lines: "(FORMAT text)",
+  binary: "(FORMAT binary)",
+};
+
 export class PostgresDb implements Db {
   readonly kind = "postgres" as const;
   readonly label: string;
@@ -110,21 +122,20 @@ export class PostgresDb implements Db {
     this.label = describeUrl(url);
     const { url: plain, tls } = tlsFromUrl(url);
     this.#tlsOptional = tls.mode === "prefer" || tls.mode === "allow";
-    const config = (max: number): pg.PoolConfig => ({
+    const config = (max: number, stream = false): pg.PoolConfig => ({
       connectionString: plain,
       ssl: sslConfig(tls, new URL(plain).hostname),
       max,
       types,
       application_name: new URL(plain).searchParams.get("application_name") ?? "windbin",
-      // UTC and ISO dates: SQL that prints timestamps (the API) relies on both.
-      options: "-c TimeZone=UTC -c DateStyle=ISO,YMD",
+      options: stream ? `${PINNED} ${STREAM_ONLY}` : PINNED,
       statement_timeout: opts.statementTimeoutMs,
       lock_timeout: opts.lockTimeoutMs,
       idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs,
       idleTimeoutMillis: 30_000,
     });
     this.#pool = new pg.Pool(config(opts.max ?? 10));
-    this.#streams = new pg.Pool(config(opts.maxStreams ?? 10));
+    this.#streams = new pg.Pool(config(opts.maxStreams ?? 10, true));
     for (const pool of [this.#pool, this.#streams]) {
       // An idle client lost its connection (server restart, terminated backend):
       // the pool has dropped it already; the next checkout connects anew.
@@ -232,7 +243,7 @@ export class PostgresDb implements Db {
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {
-    const opts = format === "csv" ? "(FORMAT csv, HEADER true)" : "(FORMAT text)";
+    const opts = COPY_OPTIONS[format];
     const client = await this.#connect(this.#streams);
     const copy = client.query(new CopyOut(`COPY (${select}) TO STDOUT ${opts}`));
     let finished = false;

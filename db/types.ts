@@ -59,8 +59,18 @@ export interface SessionSettings {
 export type CopyFormat =
   /** CSV with a header line, NULL as an empty field. */
   | "csv"
-  /** A query of one text column: each value on a line of its own. */
-  | "lines";
+  /**
+   * A query of one text column: each value on a line of its own, as COPY's
+   * text format writes it (backslash doubled; newline, CR, tab, \b, \v, \f
+   * escaped; NULL as \N).
+   */
+  | "lines"
+  /**
+   * PostgreSQL's binary COPY format: the 19-byte header, one tuple per row
+   * (int16 field count, then per field an int32 length, -1 for NULL, and the
+   * value's binary send form), the int16 -1 trailer.
+   */
+  | "binary";
 
 export interface Db extends Queryable {
   /** Which adapter this is, for messages and the few places that must differ. */
@@ -83,6 +93,8 @@ export interface Db extends Queryable {
    * count. Each chunk is a new array the caller may keep or change in place.
    * Breaking out of the iteration cancels the query. `select` runs as a
    * subquery of COPY on the simple protocol: build it from validated values.
+   * Streams run with `enable_sort` off, so an ORDER BY that an index can give
+   * streams in index order rather than after a sort of everything.
    */
   copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array>;
   /** Closes connections (and, for PGlite, the embedded instance and its lock). */

@@ -15,4 +15,8 @@ if [ -n "${WAIT_FOR_DEPS:-}" ] && [ "$WAIT_FOR_DEPS" != 0 ]; then
     /app/docker/wait_for_deps.ts
 fi
 [ "$#" -gt 0 ] || set -- serve
+# Inside a container, a server on 127.0.0.1 cannot be reached through a published port.
+case "$1" in
+  serve | scheduler | start) export HOST="${HOST:-0.0.0.0}" ;;
+esac
 exec deno task "$@"

@@ -1,38 +1,52 @@
 /**
- * The long-running runner: the scheduler, and the status page with its ops
- * API and metrics on RUNNER_PORT. `deno task scheduler` and `deno task start`
- * both run it; only their edges differ.
+ * The long-running runner: the scheduler (a round at start-up, on every cron
+ * tick, and every WATCH_SECONDS to act on what changed), and the status page
+ * with its ops API and metrics. `deno task scheduler` and `deno task start`
+ * both run it; their *_main.ts edges listen on RUNNER_PORT, register the
+ * crons and answer 503 while the database is still being waited for.
  */
-import { Scheduler } from "../jobs/scheduler/scheduler.ts";
-import { registerSchedules } from "../jobs/scheduler/schedules.ts";
+import { type ReconcileReport, Scheduler } from "../jobs/scheduler/scheduler.ts";
+import { type Cron, registerSchedules } from "../jobs/scheduler/schedules.ts";
 import { runnerStatusSource } from "../jobs/core/status_port.ts";
 import type { RunnerContext } from "../jobs/core/runner.ts";
 import type { RunResult } from "../jobs/core/partition_run.ts";
 import { createMetrics, type Metrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
 
+export type Handler = (req: Request) => Response | Promise<Response>;
+
 export interface ServiceOptions {
   concurrency: number;
   maxAttempts: number;
-  /** The status page's port (0: no page). */
-  port: number;
+  /** WATCH_SECONDS: a round this often acts on changed SQL, upstream or source days. */
+  watchSeconds: number;
+  /** The longest day range the page and its API serve (MAX_RANGE_DAYS). */
+  maxRangeDays: number;
+  /** Trust a reverse proxy's X-Forwarded-* headers (TRUST_PROXY). */
+  trustProxy: boolean;
   /** The token that allows running partitions from the page. */
   token: string;
   log: (entry: Record<string, unknown>) => void;
+  /** Deno.cron (a stand-in in tests). */
+  cron: Cron;
+  /** Metrics shared with other parts of the process (start's source API); default: new ones. */
+  metrics?: Metrics;
+  /** Every finished round of the scheduler. */
+  onRound?: (r: ReconcileReport) => void;
 }
 
 export interface Service {
   scheduler: Scheduler;
   metrics: Metrics;
-  /** The status page's URL, when it listens. */
-  url: string | null;
+  /** The status page, its JSON API, /health and /metrics. */
+  fetch: Handler;
   schedules: Record<string, string>;
-  /** Takes no new partitions, cancels the runs in flight, closes the page. */
+  /** Takes no new partitions, cancels the runs in flight. */
   stop(reason: string): Promise<void>;
 }
 
 export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
-  const metrics = createMetrics();
+  const metrics = o.metrics ?? createMetrics();
   const observe = (job: string, _day: string, r: RunResult) =>
     metrics.observeRun({
       job,
@@ -45,8 +59,10 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
   const scheduler = new Scheduler(ctx, {
     concurrency: o.concurrency,
     maxAttempts: o.maxAttempts,
+    watchMs: o.watchSeconds * 1000,
     log: o.log,
     onRun: observe,
+    onRound: o.onRound,
     setTimer: (ms, fn) => {
       const id = setTimeout(() => {
         timers.delete(id);
@@ -60,43 +76,54 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
     },
   });
   const stopped = new AbortController();
-  const schedules = registerSchedules(Deno.cron, ctx.jobs, stopped.signal, (job) => {
+  const schedules = registerSchedules(o.cron, ctx.jobs, stopped.signal, (job) => {
     o.log({ event: "tick", job });
     return scheduler.reconcile(`cron:${job}`) ?? Promise.resolve();
   });
-  let server: Deno.HttpServer | null = null;
-  let url: string | null = null;
-  if (o.port) {
-    const source = runnerStatusSource({
-      ctx,
-      reconcileAll: () => scheduler.reconcile("ui", { manual: true })?.catch(() => {}),
-      onRun: (job, day, r) => {
-        observe(job, day, r);
-        o.log({ event: "run", job, day, trigger: "ui", runner: ctx.runner, status: r.status });
-      },
-    });
-    const app = createStatusApp({ source, token: o.token, metrics });
-    try {
-      server = Deno.serve({ port: o.port, onListen: () => {} }, app.fetch);
-      url = `http://localhost:${o.port}/`;
-    } catch (e) {
-      // A second runner on the same host: the page is the first one's; keep running.
-      o.log({
-        event: "warning",
-        message: `status page not started on port ${o.port}: ${(e as Error).message} (RUNNER_PORT)`,
-      });
-    }
-  }
+  const source = runnerStatusSource({
+    ctx,
+    watchMs: o.watchSeconds * 1000,
+    reconcileAll: () => scheduler.reconcile("ui", { manual: true }),
+    onRun: observe,
+    log: o.log,
+  });
+  const app = createStatusApp({
+    source,
+    token: o.token,
+    metrics,
+    maxRangeDays: o.maxRangeDays,
+    trustProxy: o.trustProxy,
+  });
   return {
     scheduler,
     metrics,
-    url,
+    fetch: app.fetch,
     schedules,
     async stop(reason) {
       stopped.abort(reason);
       for (const id of timers) clearTimeout(id);
       await scheduler.stop(reason);
-      await server?.shutdown();
     },
   };
+}
+
+/**
+ * What RUNNER_PORT answers while the process waits for its database: 503
+ * with Retry-After on every path; /health says what it waits for (no host,
+ * no error text: it needs no login).
+ */
+export function waitingHandler(what: string): Handler {
+  return (req) => {
+    const path = new URL(req.url).pathname;
+    const body = path === "/health"
+      ? { status: "waiting", waiting_for: what }
+      : { error: "starting", message: `waiting for ${what}; try again shortly` };
+    return Response.json(body, { status: 503, headers: { "Retry-After": "5" } });
+  };
+}
+
+/** Where a browser on this machine finds a server listening on `host`. */
+export function pageUrl(host: string, port: number): string {
+  const h = host === "0.0.0.0" ? "localhost" : host === "::" ? "[::1]" : host;
+  return `http://${h.includes(":") && !h.startsWith("[") ? `[${h}]` : h}:${port}/`;
 }

@@ -3,22 +3,34 @@
  * default — the source API with demo data, the scheduler and the status
  * page. (An embedded database can be opened by one process only, hence one
  * process.) The demo data is the DEMO_DAYS (10) days up to yesterday, and
- * PARTITION_START defaults to the first of them, so the partitions fill in
- * at once. Ctrl-C stops it cleanly; a second start finds them still done.
+ * the jobs start where those readings start (the source's extent), so the
+ * partitions fill in at once. A database given by URL that cannot be
+ * reached yet is waited for (RUNNER_PORT answers 503 meanwhile). Ctrl-C
+ * stops it cleanly; a second start finds the partitions still done.
+ *
+ * The status page listens on HOST (127.0.0.1); the source API is this
+ * process's own plumbing and stays on 127.0.0.1. A token the user supplied
+ * is never printed; a generated one is shown once, on a terminal.
  */
 import { Hono } from "hono";
-import { loadConfig } from "../config/config.ts";
+import { loadConfig, settingsHelp, withValues } from "../config/config.ts";
+import { startupProblem } from "../config/permissions.ts";
 import { openMigrated } from "../migrations/open.ts";
 import type { Db } from "../db/types.ts";
+import { waitForDatabase } from "../db/wait.ts";
 import { createApp } from "../api/app.ts";
 import { describeFatal } from "../api/fatal.ts";
 import { seedUnlessComplete } from "../api/seed.ts";
 import { demoToken } from "../config/token_file.ts";
-import { openRunner } from "../jobs/open_runner.ts";
-import { startService } from "./service.ts";
+import { openRunnerWaiting } from "../jobs/open_runner.ts";
+import { type Handler, pageUrl, startService, waitingHandler } from "./service.ts";
 import { addDays, yesterday } from "../jobs/core/days.ts";
+import { createMetrics } from "../ui/metrics.ts";
+import { messageOf } from "../jobs/core/errors.ts";
+import { safeText } from "../jobs/core/safe_text.ts";
 
 const EVERY_SECONDS = 60;
+const API_HOST = "127.0.0.1";
 const STOP_GRACE_MS = 8_000;
 
 function log(entry: Record<string, unknown>) {
@@ -26,41 +38,113 @@ function log(entry: Record<string, unknown>) {
 }
 
 async function main(): Promise<number> {
-  const env = loadConfig();
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(`Usage: deno task start
+
+The whole of windbin in one process: the source API with DEMO_DAYS (10) days
+of demo data up to yesterday, the scheduler, and the status page on
+HOST:RUNNER_PORT (127.0.0.1:3000). Partitions start where the source's
+readings start (PARTITION_START overrides). Ctrl-C stops it. README: Quick
+start.
+
+${settingsHelp("start")}`);
+    return 0;
+  }
+  const env = loadConfig({ command: "start" });
   const demoDays = env.demoDays;
   const first = addDays(yesterday(new Date()), -(demoDays - 1));
-  const cfg = {
-    ...env,
-    partitionStart: Deno.env.get("PARTITION_START") ? env.partitionStart : first,
-    sourceApiUrl: `http://127.0.0.1:${env.port}`,
-  };
-  const source = await openMigrated("source", { url: cfg.sourceDatabaseUrl, dataDir: cfg.dataDir });
-  let api: Deno.HttpServer | null = null;
+  const cfg = withValues(env, { sourceApiUrl: `http://${API_HOST}:${env.port}` });
+  const stop = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => stop.abort(sig));
+  }
+  const waiting = (what: string) => (attempt: number, ms: number, error: unknown) =>
+    log({
+      event: "waiting",
+      for: what,
+      attempt,
+      retry_in_ms: ms,
+      error: safeText(messageOf(error)),
+    });
+  // One listener for the page's whole life: 503 while waiting, then the page.
+  let handler: Handler = waitingHandler("the databases");
+  let page: Deno.HttpServer | null = null;
   try {
-    const token = cfg.apiToken ?? (await demoToken(cfg.dataDir)).token;
+    if (cfg.runnerPort) {
+      page = Deno.serve(
+        { port: cfg.runnerPort, hostname: cfg.host, onListen: () => {} },
+        (req) => handler(req),
+      );
+    }
+  } catch (e) {
+    log({
+      event: "warning",
+      message: `status page not started on ${cfg.host}:${cfg.runnerPort}: ${
+        messageOf(e)
+      } (HOST, RUNNER_PORT)`,
+    });
+  }
+  let api: Deno.HttpServer | null = null;
+  let source: Db | null = null;
+  try {
+    source = await waitForDatabase(
+      () =>
+        openMigrated("source", {
+          url: cfg.sourceDatabaseUrl,
+          dataDir: cfg.dataDir,
+          maxStreams: cfg.apiStreams,
+        }),
+      { signal: stop.signal, onRetry: waiting("source database"), dispose: (db) => db.close() },
+    );
+    if (!source) return 0;
+    const { token, shown } = await startToken(cfg.apiToken, cfg.dataDir);
     await seedDemo(source, first, demoDays);
-    const ctx = await openRunner("start", { ...cfg, apiToken: token });
+    // The source API first: the jobs' first day is where its readings start (GET /extent).
+    const metrics = createMetrics();
+    const app = new Hono();
+    app.use(metrics.middleware());
+    app.route(
+      "/",
+      createApp({
+        db: source,
+        token,
+        maxRangeDays: cfg.maxRangeDays,
+        maxStreams: cfg.apiStreams,
+        stallMs: cfg.streamStallSeconds * 1000,
+      }),
+    );
+    api = Deno.serve({ port: cfg.port, hostname: API_HOST, onListen: () => {} }, app.fetch);
+    const ctx = await openRunnerWaiting("start", withValues(cfg, { apiToken: token }), {
+      signal: stop.signal,
+      onRetry: (attempt, ms, error) =>
+        log({ event: "waiting", for: "target database", attempt, retry_in_ms: ms, error }),
+    });
+    if (!ctx) return 0;
     try {
       const service = startService(ctx, {
         concurrency: cfg.schedulerConcurrency,
         maxAttempts: cfg.maxAttempts,
-        port: cfg.runnerPort,
+        watchSeconds: cfg.watchSeconds,
+        maxRangeDays: cfg.maxRangeDays,
+        trustProxy: cfg.trustProxy,
         token,
+        cron: Deno.cron,
+        metrics,
         log,
       });
-      // The source API's request latency goes to the same /metrics as the runner's.
-      const app = new Hono();
-      app.use(service.metrics.middleware());
-      app.route("/", createApp({ db: source, token, maxRangeDays: cfg.maxRangeDays }));
-      api = Deno.serve({ port: cfg.port, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+      handler = service.fetch;
       console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
       console.log(
-        `  status page: ${service.url ?? "(not started, see above)"}   log in with the token`,
+        `  status page: ${page ? pageUrl(cfg.host, cfg.runnerPort) : "(not started, see above)"}` +
+          `   log in with the token`,
       );
-      console.log(`  source API:  http://localhost:${cfg.port}/docs`);
-      console.log(`  token:       ${token}`);
-      service.scheduler.reconcile("startup");
-      const signal = await untilSignal();
+      console.log(`  source API:  http://${API_HOST}:${cfg.port}/docs`);
+      console.log(`  token:       ${shown}`);
+      if (!stop.signal.aborted) service.scheduler.reconcile("startup");
+      if (!stop.signal.aborted) {
+        await new Promise((r) => stop.signal.addEventListener("abort", r, { once: true }));
+      }
+      const signal = stop.signal.reason;
       log({ event: "stopping", signal });
       const graceful = await Promise.race([
         service.stop(signal).then(() => true),
@@ -71,10 +155,22 @@ async function main(): Promise<number> {
       await ctx.db.close();
     }
   } finally {
+    await page?.shutdown();
     await api?.shutdown();
-    await source.close();
+    await source?.close();
   }
   return 0;
+}
+
+/** The token, and what the banner says about it. */
+async function startToken(supplied: string | undefined, dataDir: string) {
+  if (supplied) return { token: supplied, shown: "yours, from API_TOKEN (not shown)" };
+  const demo = await demoToken(dataDir);
+  // Shown once, to the person at the terminal; never into a log file.
+  const shown = demo.created && Deno.stdout.isTerminal()
+    ? `${demo.token}   (generated into ${demo.path}; shown only this once)`
+    : `in ${demo.path} (cat ${demo.path})`;
+  return { token: demo.token, shown };
 }
 
 async function seedDemo(db: Db, from: string, days: number) {
@@ -84,17 +180,10 @@ async function seedDemo(db: Db, from: string, days: number) {
   }
 }
 
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(sig, () => resolve(sig));
-    }
-  });
-}
-
 try {
   Deno.exit(await main());
 } catch (e) {
-  console.error(`start: ${describeFatal(e)}`);
-  Deno.exit(e instanceof Deno.errors.NotCapable ? 2 : 1);
+  const problem = startupProblem(e);
+  console.error(`start: ${problem ? problem.message : describeFatal(e).replace(/^error: /, "")}`);
+  Deno.exit(problem ? problem.code : 1);
 }

@@ -1,7 +1,7 @@
 /**
- * GET /fingerprints (issue 7 §4.3): per-day reading count and checksum,
- * computed in SQL by sql/fingerprint.sql, which the runner runs over its
- * staging table. Over real HTTP, on both backends.
+ * GET /fingerprints (issue 7 §4.3): per-day reading count and checksum (v2,
+ * sql/fingerprint.ts), kept per day in reading_days; the runner computes the
+ * same over its staging table (fingerprintSql). Over real HTTP, on both backends.
  */
 import assert from "node:assert/strict";
 import { seed } from "../api/seed.ts";
@@ -28,7 +28,7 @@ testBackends("fingerprints: one entry per day with readings; any change moves on
   backend,
 ) => {
   const { db, close } = await migratedDb(backend, "source");
-  const api = await startApi(db);
+  const api = await startApi(db, { maxRangeDays: 366 });
   try {
     await seed(db, { from: "2024-01-01", days: 3, everySeconds: 60 });
     const range = `start=2023-12-30&end=2024-01-05&${VARS}`;

@@ -63,11 +63,13 @@ Deno.test("/variables, /openapi.json and /docs with its assets", async (t) => {
         "end",
         "date",
         "variables",
+        "turbines",
       ]);
       assert.deepEqual(Object.keys(data.responses["200"].content), [
         "application/json",
         "text/csv",
         "application/x-ndjson",
+        "application/x-pgcopy",
       ]);
       assert.match(data.description, /at most 7 days/);
       assert.equal(doc.components.securitySchemes.bearer.scheme, "bearer");

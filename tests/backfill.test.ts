@@ -115,6 +115,7 @@ testBackends(
         assert.equal(r.code, 0, r.err.join("\n"));
         const runs = await runsOf(b.db);
         const firstDaily = runs.findIndex((x) => x.job === "daily");
+        assert.ok(firstDaily > 0, "etl ran, then daily");
         assert.ok(
           runs.slice(firstDaily).every((x) => x.job === "daily"),
           "every etl run came first",
@@ -159,7 +160,7 @@ testBackends(
             from: FROM,
             to: "2024-01-03",
           });
-          assert.ok(views.every((v) => v.state === "succeeded"));
+          assert.deepEqual(views.map((v) => v.state), ["succeeded", "succeeded", "succeeded"]);
         },
       );
     } finally {

@@ -13,15 +13,12 @@
 import assert from "node:assert/strict";
 import { PostgresDb } from "../db/postgres.ts";
 import { isConnectionError } from "../db/errors.ts";
-import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { FAULTS, PHASES, scenario } from "./helpers/faults.ts";
-
-const canRun = (await Deno.permissions.query({ name: "run", command: "runuser" })).state ===
-  "granted";
 
 Deno.test({
   name: "[postgres] connection loss in every phase is a rejected promise, and the Db recovers",
-  ignore: !canRun,
+  ignore: NO_PRIVATE_CLUSTER,
   async fn(t) {
     const cluster = await startPrivateCluster();
     const db = new PostgresDb(cluster.url, { max: 4, maxStreams: 2 });
@@ -49,7 +46,7 @@ Deno.test({
 
 Deno.test({
   name: "[postgres] a server that is down is a rejected connection error, not a crash",
-  ignore: !canRun,
+  ignore: NO_PRIVATE_CLUSTER,
   async fn() {
     const cluster = await startPrivateCluster();
     const db = new PostgresDb(cluster.url, { max: 2, maxStreams: 1 });

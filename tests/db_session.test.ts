@@ -136,7 +136,9 @@ Deno.test("[pglite] sessions exclude each other", async () => {
     const one = db.session(async (s) => {
       order.push("1 start");
       await s.exec("CREATE TEMP TABLE staging (a int)");
-      await delay(100);
+      // Session two was asked for meanwhile: give it every chance to start (plain queries of
+      // others may run between a session's statements; they yield to the event loop too).
+      for (let i = 0; i < 20; i++) await db.query("SELECT 1");
       await s.query("SELECT count(*) FROM staging");
       order.push("1 end");
     });

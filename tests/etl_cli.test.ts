@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { migratedDb, tempDir, TEST_DATABASE_URL } from "./helpers/databases.ts";
 import { copy, dayCopy, startFakeApi, status } from "./helpers/fake_api.ts";
+import { within } from "./helpers/streams.ts";
 
 const DAY = "2024-01-02";
 
@@ -28,7 +29,7 @@ function etl(args: string[], env: Record<string, string>): Promise<Out> {
     args: ["task", "-q", "etl", ...args],
     // Only what the test sets: a TARGET_DATABASE_URL of the caller must not leak in.
     clearEnv: true,
-    env: { ...inherited(), NO_COLOR: "1", ETL_RETRY_SECONDS: "2", ...env },
+    env: { ...inherited(), NO_COLOR: "1", ETL_ATTEMPTS: "2", ...env },
     stdout: "piped",
     stderr: "piped",
   });
@@ -63,9 +64,9 @@ Deno.test("etl cli: --help, and bad usage exits 2 naming the problem", async () 
   const unknown = await etl(["--date", DAY, "--frobnicate"], {});
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /frobnicate/);
-  const config = await etl(["--date", DAY], { ETL_RETRY_SECONDS: "zero" });
+  const config = await etl(["--date", DAY], { ETL_ATTEMPTS: "zero" });
   assert.equal(config.code, 2);
-  assert.match(config.stderr, /ETL_RETRY_SECONDS must be a whole number/);
+  assert.match(config.stderr, /ETL_ATTEMPTS must be a whole number/);
 });
 
 Deno.test("etl cli: on the embedded database, success prints a summary and exits 0; a 401 exits 1", async () => {
@@ -73,7 +74,7 @@ Deno.test("etl cli: on the embedded database, success prints a summary and exits
   const api = startFakeApi();
   try {
     api.answer(copy(dayCopy(DAY, 60)));
-    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(
@@ -100,11 +101,19 @@ Deno.test("etl cli: without API_TOKEN it uses the token the embedded API wrote, 
     const none = await etl(["--date", DAY], env);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /API_TOKEN is not set/);
-    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file\n");
+    await Deno.writeTextFile(`${dataDir}/api-token`, "short\n");
+    const short = await etl(["--date", DAY], env);
+    assert.equal(short.code, 2);
+    assert.match(
+      short.stderr,
+      /^etl: the token in \S+\/api-token is 5 characters long; it needs at least 16: delete the file/,
+    );
+    assert.doesNotMatch(short.stderr, /short/, "the token itself is not printed");
+    await Deno.writeTextFile(`${dataDir}/api-token`, "from-file-0123456789\n");
     api.answer(copy(dayCopy(DAY, 600)));
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file");
+    assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file-0123456789");
   } finally {
     await api.close();
     await Deno.remove(dataDir, { recursive: true });
@@ -118,21 +127,34 @@ Deno.test({
   async fn() {
     const target = await migratedDb("postgres", "target");
     const api = startFakeApi();
+    const oneExited = Promise.withResolvers<void>();
     try {
-      // A slow answer keeps the first process inside its claim while the second starts.
+      // The source holds its answer until one process has exited: the other one, which
+      // claimed the day, stays inside its claim until then. Both reaching the source (two
+      // claims) would hold both, and the bound below would fail the test.
       api.answer(async (req) => {
-        await new Promise((r) => setTimeout(r, 3000));
+        await oneExited.promise;
         return copy(dayCopy(DAY, 60))(req);
       });
-      const env = { TARGET_DATABASE_URL: target.url!, SOURCE_API_URL: api.url, API_TOKEN: "t" };
-      const [a, b] = await Promise.all([etl(["--date", DAY], env), etl(["--date", DAY], env)]);
+      const env = {
+        TARGET_DATABASE_URL: target.url!,
+        SOURCE_API_URL: api.url,
+        API_TOKEN: "test-token-0123456789",
+      };
+      const runs = [etl(["--date", DAY], env), etl(["--date", DAY], env)];
+      const first = await within(Promise.race(runs), 60_000, "the first of two etl processes");
+      oneExited.resolve();
+      const [a, b] = await within(Promise.all(runs), 60_000, "both etl processes");
+      assert.equal(first.code, 3, `the first to exit is the busy one: ${first.stderr}`);
       const codes = [a.code, b.code].sort();
       assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
       const busy = a.code === 3 ? a : b;
       assert.match(busy.stderr, /etl 2024-01-02 is busy: run \d+ by .* holds it/);
+      assert.equal(api.requests.length, 1, "only the claim holder asked the source");
       const [{ n }] = await target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
       assert.equal(n, 1152);
     } finally {
+      oneExited.resolve();
       await api.close();
       await target.close();
     }
@@ -142,23 +164,25 @@ Deno.test({
 Deno.test("etl cli: a second process on a busy embedded database is refused at once, naming the holder", async () => {
   const dataDir = await tempDir("etl_cli_lock_");
   const api = startFakeApi();
+  const secondDone = Promise.withResolvers<void>();
   try {
+    // The source holds its answer until the second process is done: the first one holds the
+    // embedded database meanwhile (it opened it before asking the source).
+    const asked = Promise.withResolvers<void>();
     api.answer(async (req) => {
-      await new Promise((r) => setTimeout(r, 2500));
+      asked.resolve();
+      await secondDone.promise;
       return copy(dayCopy(DAY, 600))(req);
     });
-    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "t" };
+    const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const first = etl(["--date", DAY], env);
-    // The first process holds the database once it asks the API for the day.
-    for (let i = 0; i < 1200 && api.requests.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.equal(api.requests.length, 1, "the first process reached the API");
-    const second = await etl(["--date", DAY], env);
+    await within(asked.promise, 60_000, "the first process asking the source");
+    const second = await etl(["--date", DAY], env).finally(() => secondDone.resolve());
     assert.equal(second.code, 2);
     assert.match(second.stderr, /embedded target database .* is in use by pid \d+/);
-    assert.equal((await first).code, 0);
+    assert.equal((await within(first, 60_000, "the first process")).code, 0);
   } finally {
+    secondDone.resolve();
     await api.close();
     await Deno.remove(dataDir, { recursive: true });
   }

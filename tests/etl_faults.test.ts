@@ -10,19 +10,18 @@ import assert from "node:assert/strict";
 import { PostgresDb } from "../db/postgres.ts";
 import { migrate } from "../migrations/migrate.ts";
 import type { Db } from "../db/types.ts";
-import { TEST_DATABASE_URL } from "./helpers/databases.ts";
-import { startPrivateCluster } from "./helpers/private_cluster.ts";
+import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { copy, dayCopy, startFakeApi } from "./helpers/fake_api.ts";
-import { DAY, dayRows, declaredJobs, LATER, partition } from "./helpers/runs.ts";
+import { DAY, dayRows, fixtureJobs, LATER, partition } from "./helpers/runs.ts";
 import { type RunDeps, type RunOptions, runPartition } from "../jobs/core/partition_run.ts";
 import { findJob } from "../jobs/core/job.ts";
 import { RUNNER_DB_SETTINGS } from "../jobs/open_runner.ts";
 
-const etl = findJob(await declaredJobs(), "etl");
+const etl = findJob(await fixtureJobs(), "etl");
 
 Deno.test({
   name: "[postgres] faults: the target lost in each phase of a run, and restarted mid-run",
-  ignore: !TEST_DATABASE_URL,
+  ignore: NO_PRIVATE_CLUSTER,
   async fn(t) {
     const cluster = await startPrivateCluster();
     const api = startFakeApi();

@@ -8,7 +8,7 @@ import type { Db } from "../db/types.ts";
 import { seed } from "../api/seed.ts";
 import { runPartition } from "../jobs/core/partition_run.ts";
 import { findJob } from "../jobs/core/job.ts";
-import { declaredJobs, LATER } from "./helpers/runs.ts";
+import { LATER, productionJobs } from "./helpers/runs.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
 import { startApi } from "./helpers/api_server.ts";
 
@@ -74,7 +74,7 @@ testBackends("oracle: aggregates equal plain SQL over the source", async (_t, ba
       random: Math.random,
       log: () => {},
     }, {
-      job: findJob(await declaredJobs(), "etl"),
+      job: findJob(await productionJobs(), "etl"),
       day: DAY,
       now: LATER,
       trigger: "cli",

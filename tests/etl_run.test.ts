@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { runPartition } from "../jobs/core/partition_run.ts";
 import { testBackends } from "./helpers/databases.ts";
+import { race, within } from "./helpers/streams.ts";
 import {
   brokenAfter,
   concatBytes,
@@ -240,7 +241,13 @@ testBackends(
       s.api.answer(status(401, "unauthorized"));
       const r = await runPartition(s.deps(), s.opts());
       assert.equal(r.status, "failed");
-      assert.match(r.status === "failed" ? r.error : "", /401.*Check API_TOKEN/s);
+      const error = r.status === "failed" ? r.error : "";
+      // The hint reads whole: the redaction of secrets does not eat it.
+      assert.match(
+        error,
+        /401.*Check that API_TOKEN is the token the source API was started with/s,
+      );
+      assert.doesNotMatch(error, /redacted/);
       assert.equal(s.api.requests.length, 1);
     } finally {
       await s.close();
@@ -252,16 +259,20 @@ testBackends("etl: a response that is too slow times out and is retried", async 
   const s = await setup(backend);
   try {
     let first = true;
+    let gaveUp = false;
     s.api.answer(async (req) => {
       if (first) {
         first = false;
-        await new Promise((r) => setTimeout(r, 2500));
+        // No answer until the runner gives up on this request (bounded, in case it never does).
+        const aborted = new Promise<void>((ok) => req.signal.addEventListener("abort", () => ok()));
+        gaveUp = !(await race(aborted, 30_000)).timedOut;
       }
       return copy(dayCopy(DAY, 600))(req);
     });
-    const r = await runPartition(s.deps(), s.opts({ timeoutMs: 1000 }));
+    const r = await runPartition(s.deps(), s.opts({ timeoutMs: 500 }));
     assert.equal(r.status, "succeeded", JSON.stringify(r));
-    assert.match(s.logs[0], /did not answer within 1000 ms/);
+    assert.ok(gaveUp, "the runner dropped the request that did not answer");
+    assert.match(s.logs[0], /did not answer within 500 ms/);
   } finally {
     await s.close();
   }
@@ -408,15 +419,22 @@ testBackends(
   async (_t, backend) => {
     const s = await setup(backend);
     try {
-      // A slow answer keeps the first run inside its claim while the second tries.
+      // The source holds its answer until one run has returned: the one that claimed the day
+      // stays inside its claim while the other tries. Two claims would both wait: the bound fails.
+      const oneDone = Promise.withResolvers<void>();
       s.api.answer(async (req) => {
-        await new Promise((r) => setTimeout(r, 300));
+        await oneDone.promise;
         return copy(dayCopy(DAY, 60))(req);
       });
-      const [a, b] = await Promise.all([
+      const runs = [
         runPartition(s.deps(), s.opts({ runner: "a" })),
         runPartition(s.deps(), s.opts({ runner: "b" })),
-      ]);
+      ];
+      const first = await within(Promise.race(runs), 30_000, "the first of two runs").finally(
+        () => oneDone.resolve(),
+      );
+      assert.equal(first.status, "busy", JSON.stringify(first));
+      const [a, b] = await Promise.all(runs);
       const statuses = [a.status, b.status].sort();
       assert.deepEqual(statuses, ["busy", "succeeded"]);
       const busy = a.status === "busy" ? a : b;

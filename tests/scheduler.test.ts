@@ -161,3 +161,32 @@ Deno.test("scheduler: registers one Deno.cron per declared job, backoffSchedule 
     await b.close();
   }
 });
+
+testBackends(
+  "scheduler: a watch round acts on days already taken (stale ones), a new day waits for its tick",
+  async (_t, backend) => {
+    const b = await runBench(backend, "2024-01-02");
+    try {
+      serveDays(b, new Set());
+      const s = clocked(b, "2024-01-03T01:00:00Z");
+      assert.equal((await s.round("startup")).succeeded, 2);
+      // Past midnight, before the 01:00 tick: 2024-01-03 is over but not taken yet.
+      s.at("2024-01-04T00:30:00Z");
+      const watch = await s.round("watch");
+      assert.equal(watch.planned, 0);
+      assert.equal(watch.to, "2024-01-02");
+      // A day already taken that turned stale is acted on at once, downstream in the same round.
+      await b.db.query("UPDATE partitions SET sql_hash = 'edited' WHERE job = 'etl'");
+      const n = s.logs.length;
+      const acted = await s.round("watch");
+      assert.deepEqual(ran(s, n), ["etl 2024-01-02 succeeded", "daily 2024-01-02 succeeded"]);
+      assert.equal(acted.planned, 2);
+      // The tick takes the new day.
+      const tick = await s.round("cron:etl");
+      assert.equal(tick.to, "2024-01-03");
+      assert.equal(tick.succeeded, 2);
+    } finally {
+      await b.close();
+    }
+  },
+);

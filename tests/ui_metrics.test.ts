@@ -58,9 +58,9 @@ function value(
 Deno.test("ui metrics: /metrics is Prometheus text; gauge, histogram and counters move", async () => {
   const f = await uiFixture();
   try {
-    await (await f.app.request("/api/partitions/etl/2024-01-07/run", { method: "POST" })).body
+    await (await f.app.request("/api/partitions/ingest/2024-01-07/run", { method: "POST" })).body
       ?.cancel();
-    await (await f.app.request("/api/partitions?job=etl")).body?.cancel();
+    await (await f.app.request("/api/partitions?job=ingest")).body?.cancel();
 
     const res = await f.app.request("/metrics");
     assert.equal(res.status, 200);
@@ -74,10 +74,22 @@ Deno.test("ui metrics: /metrics is Prometheus text; gauge, histogram and counter
 
     // The gauge is the source's partitions, at scrape time.
     assert.equal(value(first.samples, "windbin_partitions_scrape_ok"), 1);
-    assert.equal(value(first.samples, "windbin_partitions", { job: "etl", state: "missing" }), 3);
-    assert.equal(value(first.samples, "windbin_partitions", { job: "daily", state: "blocked" }), 5);
-    assert.equal(value(first.samples, "windbin_partitions", { job: "etl", state: "running" }), 1);
-    assert.equal(value(first.samples, "windbin_partitions", { job: "daily", state: "running" }), 0);
+    assert.equal(
+      value(first.samples, "windbin_partitions", { job: "ingest", state: "missing" }),
+      3,
+    );
+    assert.equal(
+      value(first.samples, "windbin_partitions", { job: "rollup", state: "blocked" }),
+      5,
+    );
+    assert.equal(
+      value(first.samples, "windbin_partitions", { job: "ingest", state: "running" }),
+      1,
+    );
+    assert.equal(
+      value(first.samples, "windbin_partitions", { job: "rollup", state: "running" }),
+      0,
+    );
 
     // Latency by route pattern and status (bounded cardinality).
     assert.equal(
@@ -95,60 +107,78 @@ Deno.test("ui metrics: /metrics is Prometheus text; gauge, histogram and counter
       1,
     );
     assert.equal(
-      value(first.samples, "windbin_readings_extracted_total", { job: "etl" }),
+      value(first.samples, "windbin_readings_extracted_total", { job: "ingest" }),
       undefined,
     );
 
     f.metrics.observeRun({
-      job: "etl",
+      job: "ingest",
       status: "succeeded",
       durationMs: 1500,
       rowsIn: 1440,
       rowsOut: 1152,
     });
-    f.metrics.observeRun({ job: "etl", status: "failed", durationMs: 80, rowsIn: 10, rowsOut: 0 });
     f.metrics.observeRun({
-      job: "etl",
+      job: "ingest",
+      status: "failed",
+      durationMs: 80,
+      rowsIn: 10,
+      rowsOut: 0,
+    });
+    f.metrics.observeRun({
+      job: "ingest",
       status: "succeeded",
       durationMs: 700,
       rowsIn: 1440,
       rowsOut: 1152,
     });
     await f.db.query(
-      "UPDATE partitions SET status = 'failed' WHERE job = 'etl' AND day = '2024-01-05'",
+      "UPDATE partitions SET status = 'failed' WHERE job = 'ingest' AND day = '2024-01-05'",
     );
 
     const second = parseProm(await (await f.app.request("/metrics")).text());
-    assert.equal(value(second.samples, "windbin_readings_extracted_total", { job: "etl" }), 2890);
-    assert.equal(value(second.samples, "windbin_rows_written_total", { job: "etl" }), 2304);
+    assert.equal(
+      value(second.samples, "windbin_readings_extracted_total", { job: "ingest" }),
+      2890,
+    );
+    assert.equal(value(second.samples, "windbin_rows_written_total", { job: "ingest" }), 2304);
     assert.equal(
       value(second.samples, "windbin_run_duration_seconds_count", {
-        job: "etl",
+        job: "ingest",
         status: "succeeded",
       }),
       2,
     );
     assert.equal(
       value(second.samples, "windbin_run_duration_seconds_sum", {
-        job: "etl",
+        job: "ingest",
         status: "succeeded",
       }),
       2.2,
     );
     assert.equal(
       value(second.samples, "windbin_run_duration_seconds_bucket", {
-        job: "etl",
+        job: "ingest",
         status: "succeeded",
         le: "1",
       }),
       1,
     );
     assert.equal(
-      value(second.samples, "windbin_run_duration_seconds_count", { job: "etl", status: "failed" }),
+      value(second.samples, "windbin_run_duration_seconds_count", {
+        job: "ingest",
+        status: "failed",
+      }),
       1,
     );
-    assert.equal(value(second.samples, "windbin_partitions", { job: "etl", state: "running" }), 0);
-    assert.equal(value(second.samples, "windbin_partitions", { job: "etl", state: "failed" }), 2);
+    assert.equal(
+      value(second.samples, "windbin_partitions", { job: "ingest", state: "running" }),
+      0,
+    );
+    assert.equal(
+      value(second.samples, "windbin_partitions", { job: "ingest", state: "failed" }),
+      2,
+    );
     assert.equal(
       value(second.samples, "http_request_duration_seconds_count", {
         route: "/metrics",

@@ -1,7 +1,9 @@
 /**
- * Who may run partitions from the status page: a bearer token (API clients) or a
- * session cookie set by logging in with that token. The cookie carries a random
- * session id kept in memory (never the token); logging out forgets it.
+ * Who may run partitions and read everything on the status page: a bearer
+ * token (API clients; checked by hono/bearer-auth) or a session cookie set by
+ * logging in with that token. The cookie carries a random session id kept in
+ * memory (never the token); logging out forgets it. Failed logins and wrong
+ * tokens are counted per client and throttled.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -9,27 +11,6 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 export const SESSION_COOKIE = "windbin_session";
 const SESSION_TTL_MS = 12 * 3600_000;
 const MAX_SESSIONS = 1000;
-
-const encoder = new TextEncoder();
-
-/** Constant-time comparison of two strings (through HMAC, so lengths leak nothing either). */
-export async function sameSecret(a: string, b: string): Promise<boolean> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    crypto.getRandomValues(new Uint8Array(32)),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const [x, y] = await Promise.all([
-    crypto.subtle.sign("HMAC", key, encoder.encode(a)),
-    crypto.subtle.sign("HMAC", key, encoder.encode(b)),
-  ]);
-  const u = new Uint8Array(x), v = new Uint8Array(y);
-  let diff = 0;
-  for (let i = 0; i < u.length; i++) diff |= u[i] ^ v[i];
-  return diff === 0;
-}
 
 export class Sessions {
   readonly #expiry = new Map<string, number>();
@@ -70,24 +51,19 @@ export class Sessions {
   }
 
   /** Sets the cookie of a new session on the response. */
-  login(c: Context): void {
+  login(c: Context, secure: boolean): void {
     setCookie(c, SESSION_COOKIE, this.create(), {
       httpOnly: true,
       sameSite: "Strict",
       path: "/",
-      secure: isHttps(c),
+      secure,
       maxAge: SESSION_TTL_MS / 1000,
     });
   }
 
-  logout(c: Context): void {
+  logout(c: Context, secure: boolean): void {
     this.drop(getCookie(c, SESSION_COOKIE));
-    deleteCookie(c, SESSION_COOKIE, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: isHttps(c),
-    });
+    deleteCookie(c, SESSION_COOKIE, { path: "/", httpOnly: true, sameSite: "Strict", secure });
   }
 
   fromCookie(c: Context): boolean {
@@ -95,33 +71,82 @@ export class Sessions {
   }
 }
 
-function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === "https:" ||
-    c.req.header("x-forwarded-proto") === "https";
+/**
+ * Failures per client in a sliding window: after `limit` of them within
+ * `windowMs`, `retryAfter` says how many seconds to wait. Memory is bounded
+ * (the oldest clients are forgotten first).
+ */
+export class Throttle {
+  readonly #failures = new Map<string, number[]>();
+
+  constructor(
+    readonly limit = 10,
+    readonly windowMs = 60_000,
+    readonly now: () => number = () => Date.now(),
+    readonly maxClients = 10_000,
+  ) {}
+
+  #recent(client: string): number[] {
+    const t = this.now();
+    const list = (this.#failures.get(client) ?? []).filter((x) => x > t - this.windowMs);
+    if (list.length) this.#failures.set(client, list);
+    else this.#failures.delete(client);
+    return list;
+  }
+
+  /** Seconds until the client may try again; 0 when it may now. */
+  retryAfter(client: string): number {
+    const list = this.#recent(client);
+    if (list.length < this.limit) return 0;
+    return Math.max(
+      1,
+      Math.ceil((list[list.length - this.limit] + this.windowMs - this.now()) / 1000),
+    );
+  }
+
+  fail(client: string): void {
+    const list = this.#recent(client);
+    list.push(this.now());
+    this.#failures.delete(client);
+    this.#failures.set(client, list.slice(-this.limit));
+    while (this.#failures.size > this.maxClients) {
+      this.#failures.delete(this.#failures.keys().next().value!);
+    }
+  }
+
+  reset(client: string): void {
+    this.#failures.delete(client);
+  }
 }
 
-/** The bearer token of the request, if it has one. */
-export function bearer(c: Context): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  return m?.[1];
+/** How the app reads where a request comes from: the socket, or a trusted proxy's headers. */
+export interface RequestOrigin {
+  /** The client, for throttling: its address. */
+  client(c: Context): string;
+  /** The host the browser addressed (for the same-origin check). */
+  host(c: Context): string;
+  /** Whether the browser talks HTTPS (the cookie's Secure flag). */
+  https(c: Context): boolean;
 }
 
 /**
- * Cross-site request check for cookie-authenticated POSTs (on top of SameSite=Strict):
- * a browser says where a request comes from with Sec-Fetch-Site and Origin.
+ * Without `trustProxy`, only what the connection itself says counts: the
+ * socket's address and the Host header (a client can write any
+ * X-Forwarded-* header). With it (TRUST_PROXY, behind a reverse proxy that
+ * sets them), X-Forwarded-For's last hop, X-Forwarded-Host and -Proto.
  */
-export function sameOrigin(c: Context): boolean {
-  // Browsers set Sec-Fetch-Site themselves (scripts cannot): when present, it decides.
-  const site = c.req.header("sec-fetch-site");
-  if (site !== undefined) return site === "same-origin" || site === "none";
-  const origin = c.req.header("origin");
-  if (origin === undefined) return true;
-  if (origin === "null") return false;
-  try {
-    const host = c.req.header("x-forwarded-host") ?? c.req.header("host") ??
-      new URL(c.req.url).host;
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
+export function requestOrigin(trustProxy: boolean): RequestOrigin {
+  const socket = (c: Context) =>
+    (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ??
+      "unknown";
+  const ownHost = (c: Context) => c.req.header("host") ?? new URL(c.req.url).host;
+  const ownHttps = (c: Context) => new URL(c.req.url).protocol === "https:";
+  if (!trustProxy) return { client: socket, host: ownHost, https: ownHttps };
+  const last = (v: string | undefined) => v?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
+  const first = (v: string | undefined) => v?.split(",")[0].trim() || undefined;
+  return {
+    client: (c) => last(c.req.header("x-forwarded-for")) ?? socket(c),
+    host: (c) => first(c.req.header("x-forwarded-host")) ?? ownHost(c),
+    https: (c) => (first(c.req.header("x-forwarded-proto")) ?? "") === "https" || ownHttps(c),
+  };
 }

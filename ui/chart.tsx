@@ -1,40 +1,26 @@
 /**
- * A day's 10-minute aggregates as inline SVG: the mean as a line with one point per
- * bin (`data-bin`), the min–max range as a band behind it, hours UTC on the x axis
- * and the unit on the y axis. Gaps (bins without data) break the line and the band.
+ * A job's chart view of one day as inline SVG, drawn from what the job
+ * declares (job.ts, `views`): one panel per series, its values as a line
+ * with one point per bin (`data-bin`), the min–max band behind it when
+ * declared, hours UTC on the x axis and the unit on the y axis. Gaps (bins
+ * without data) break the line and the band.
  */
-import type { ChartBin, DayChart } from "../jobs/core/port.ts";
+import type { DayView, SeriesPoint } from "../jobs/core/port.ts";
 import { fmtNum, niceTicks } from "./format.ts";
+
+type ChartData = Extract<DayView, { kind: "chart" }>;
+type Series = ChartData["series"][number];
 
 const W = 760, H = 262;
 const M = { top: 42, right: 34, bottom: 50, left: 70 };
 const PW = W - M.left - M.right, PH = H - M.top - M.bottom;
 const DAY_MS = 86_400_000;
-const BIN_MS = 600_000;
 
-interface Series {
-  key: "wind_speed" | "power";
-  title: string;
-  unit: string;
-  color: string;
-  digits: number;
-}
+/** Okabe–Ito colours (distinct for the common colour-vision deficiencies). */
+const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
 
-export const SERIES: Series[] = [
-  { key: "wind_speed", title: "Wind speed", unit: "m/s", color: "#1971c2", digits: 1 },
-  { key: "power", title: "Power", unit: "kW", color: "#c2255c", digits: 0 },
-];
-
-function values(b: ChartBin, key: Series["key"]) {
-  return {
-    mean: b[`${key}_mean`],
-    min: b[`${key}_min`] ?? b[`${key}_mean`],
-    max: b[`${key}_max`] ?? b[`${key}_mean`],
-  };
-}
-
-/** Runs of consecutive bins (10 minutes apart) where `ok` holds. */
-function runs<T>(items: T[], at: (x: T) => number, ok: (x: T) => boolean): T[][] {
+/** Runs of consecutive bins (`binMs` apart) where `ok` holds. */
+function runs<T>(items: T[], at: (x: T) => number, ok: (x: T) => boolean, binMs: number): T[][] {
   const out: T[][] = [];
   let cur: T[] = [];
   let prev = NaN;
@@ -44,7 +30,7 @@ function runs<T>(items: T[], at: (x: T) => number, ok: (x: T) => boolean): T[][]
       cur = [];
       continue;
     }
-    if (cur.length && at(x) - prev !== BIN_MS) {
+    if (cur.length && at(x) - prev !== binMs) {
       out.push(cur);
       cur = [];
     }
@@ -57,79 +43,95 @@ function runs<T>(items: T[], at: (x: T) => number, ok: (x: T) => boolean): T[][]
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
-function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
-  const { day, bins, s } = props;
+/** The id of a series' panel: `chart-<job>-<column>`. */
+export const seriesId = (job: string, column: string) => `chart-${job}-${column}`;
+
+function SeriesChart(
+  props: { job: string; day: string; s: Series; binMinutes: number; colour: string },
+) {
+  const { job, day, s, binMinutes, colour } = props;
+  const binMs = binMinutes * 60_000;
   const t0 = Date.parse(`${day}T00:00:00Z`);
-  const pts = bins.map((b) => ({ t: Date.parse(b.t), iso: b.t, ...values(b, s.key) }));
-  const nums = pts.flatMap((p) => [p.mean, p.min, p.max]).filter((v): v is number =>
+  const pts = s.points.map((p: SeriesPoint) => ({
+    ...p,
+    at: Date.parse(p.t),
+    lo: p.min ?? p.value,
+    hi: p.max ?? p.value,
+  }));
+  const nums = pts.flatMap((p) => [p.value, p.lo, p.hi]).filter((v): v is number =>
     v !== null && Number.isFinite(v)
   );
   const lo = Math.min(0, ...nums), hi = Math.max(lo + 1, ...nums);
   const ticks = niceTicks(lo, hi, 5);
   const yLo = ticks[0], yHi = ticks[ticks.length - 1];
-  const x = (t: number) => r1(M.left + ((t - t0 + BIN_MS / 2) / DAY_MS) * PW);
+  const x = (t: number) => r1(M.left + ((t - t0 + binMs / 2) / DAY_MS) * PW);
   const y = (v: number) => r1(M.top + PH - ((v - yLo) / (yHi - yLo)) * PH);
-  const bands = runs(pts, (p) => p.t, (p) => p.min !== null && p.max !== null);
-  const lines = runs(pts, (p) => p.t, (p) => p.mean !== null);
+  const bands = s.band ? runs(pts, (p) => p.at, (p) => p.lo !== null && p.hi !== null, binMs) : [];
+  const lines = runs(pts, (p) => p.at, (p) => p.value !== null, binMs);
   const hours = [0, 3, 6, 9, 12, 15, 18, 21, 24];
-  const id = `chart-${s.key.replace("_", "-")}`;
+  const hourX = (h: number) => x(t0 + h * 3600_000 - binMs / 2);
+  const what = s.band
+    ? `${binMinutes}-minute values with min–max band`
+    : `${binMinutes}-minute values`;
   return (
     <figure class="chart">
       <svg
-        id={id}
-        data-series={s.key}
+        id={seriesId(job, s.column)}
+        data-series={s.column}
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-label={`${s.title} (${s.unit}), 10-minute mean with min–max band, ${day} UTC`}
+        aria-label={`${job}: ${s.label} (${s.unit}), ${what}, ${day} UTC`}
       >
         <g class="grid">
           {ticks.map((v) => <line key={v} x1={M.left} x2={M.left + PW} y1={y(v)} y2={y(v)} />)}
           {hours.map((h) => (
             <line
-              x1={x(t0 + h * 3600_000 - BIN_MS / 2)}
-              x2={x(t0 + h * 3600_000 - BIN_MS / 2)}
+              key={h}
+              x1={hourX(h)}
+              x2={hourX(h)}
               y1={M.top}
               y2={M.top + PH}
             />
           ))}
         </g>
-        {bands.map((seg) => {
-          const upper = seg.map((p) => `${x(p.t)},${y(p.max!)}`);
-          const lower = seg.toReversed().map((p) => `${x(p.t)},${y(p.min!)}`);
-          return seg.length === 1
+        {bands.map((seg) =>
+          seg.length === 1
             ? (
               <line
                 class="band-bar"
-                x1={x(seg[0].t)}
-                x2={x(seg[0].t)}
-                y1={y(seg[0].max!)}
-                y2={y(seg[0].min!)}
-                stroke={s.color}
+                x1={x(seg[0].at)}
+                x2={x(seg[0].at)}
+                y1={y(seg[0].hi!)}
+                y2={y(seg[0].lo!)}
+                stroke={colour}
               />
             )
             : (
               <polygon
-                key={seg[0].t}
                 class="band"
-                fill={s.color}
-                points={[...upper, ...lower].join(" ")}
+                fill={colour}
+                points={[
+                  ...seg.map((p) => `${x(p.at)},${y(p.hi!)}`),
+                  ...seg.toReversed().map((p) => `${x(p.at)},${y(p.lo!)}`),
+                ].join(" ")}
               />
-            );
-        })}
+            )
+        )}
         {lines.map((seg) => (
           <polyline
             class="mean"
-            stroke={s.color}
-            points={seg.map((p) => `${x(p.t)},${y(p.mean!)}`).join(" ")}
+            stroke={colour}
+            points={seg.map((p) => `${x(p.at)},${y(p.value!)}`).join(" ")}
           />
         ))}
-        <g class="pts" fill={s.color}>
-          {pts.filter((p) => p.mean !== null).map((p) => (
-            <circle data-bin={p.iso} cx={x(p.t)} cy={y(p.mean!)} r="1.7">
+        <g class="pts" fill={colour}>
+          {pts.filter((p) => p.value !== null).map((p) => (
+            <circle data-bin={p.t} cx={x(p.at)} cy={y(p.value!)} r="1.7">
               <title>
-                {`${p.iso.slice(11, 16)} UTC  mean ${fmtNum(p.mean, s.digits)} ${s.unit}  (min ${
-                  fmtNum(p.min, s.digits)
-                }, max ${fmtNum(p.max, s.digits)})`}
+                {`${p.t.slice(11, 16)} UTC  ${fmtNum(p.value, s.digits)} ${s.unit}` +
+                  (s.band
+                    ? `  (min ${fmtNum(p.min, s.digits)}, max ${fmtNum(p.max, s.digits)})`
+                    : "")}
               </title>
             </circle>
           ))}
@@ -145,7 +147,7 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
           {hours.map((h) => (
             <text
               class={h % 6 ? "minor" : undefined}
-              x={x(t0 + h * 3600_000 - BIN_MS / 2)}
+              x={hourX(h)}
               y={M.top + PH + 18}
               text-anchor="middle"
             >
@@ -156,7 +158,7 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
             time of day (UTC)
           </text>
           <text class="title" x="4" y="22" text-anchor="start">
-            {`${s.title} (${s.unit})`}
+            {`${s.label} (${s.unit})`}
           </text>
         </g>
       </svg>
@@ -164,19 +166,69 @@ function SeriesChart(props: { day: string; bins: ChartBin[]; s: Series }) {
   );
 }
 
-export function DayCharts(props: { chart: DayChart }) {
-  const { chart } = props;
-  if (chart.bins.length === 0) {
-    return <p class="muted" id="chart-empty">No 10-minute data for {chart.day}.</p>;
-  }
+export function ChartView(props: { view: ChartData; day: string }) {
+  const { view, day } = props;
+  const bins = view.series[0]?.points.length ?? 0;
+  const perDay = Math.round(1440 / view.binMinutes);
+  const hasBand = view.series.some((s) => s.band);
   return (
-    <div class="charts" data-bins={chart.bins.length}>
-      {SERIES.map((s) => <SeriesChart key={s.key} day={chart.day} bins={chart.bins} s={s} />)}
-      <p class="legend-note">
-        <span class="swatch line" /> 10-minute mean (one point per bin) <span class="swatch band" />
-        {" "}
-        min–max within the bin · {chart.bins.length} of 144 bins have data
-      </p>
+    <div class="view chart-view" data-view={`${view.job}:chart`} data-bins={bins}>
+      <h3>
+        {view.job} <small>{view.title}</small>
+      </h3>
+      {view.error !== null
+        ? <p class="view-error">Could not read this view: {view.error}</p>
+        : bins === 0
+        ? <p class="muted chart-empty">No data for {day}.</p>
+        : (
+          <>
+            {view.series.map((s, i) => (
+              <SeriesChart
+                job={view.job}
+                day={day}
+                s={s}
+                binMinutes={view.binMinutes}
+                colour={COLOURS[i % COLOURS.length]}
+              />
+            ))}
+            <p class="legend-note">
+              <span class="swatch line" /> {view.binMinutes}-minute value (one point per bin)
+              {hasBand && (
+                <>
+                  {" "}
+                  <span class="swatch band" /> min–max within the bin
+                </>
+              )} · {bins} of {perDay} bins have data
+            </p>
+          </>
+        )}
+    </div>
+  );
+}
+
+export function NumbersView(props: { view: Extract<DayView, { kind: "numbers" }>; day: string }) {
+  const { view, day } = props;
+  return (
+    <div class="view numbers-view" data-view={`${view.job}:numbers`}>
+      <h3>
+        {view.job} <small>{view.title}</small>
+      </h3>
+      {view.error !== null
+        ? <p class="view-error">Could not read this view: {view.error}</p>
+        : view.values === null
+        ? <p class="muted">Nothing for {day} yet.</p>
+        : (
+          <dl class="numbers">
+            {view.values.map((n) => (
+              <div>
+                <dt>{n.label}</dt>
+                <dd data-value={n.column}>
+                  {fmtNum(n.value, n.digits)} <small>{n.unit}</small>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
     </div>
   );
 }

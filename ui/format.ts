@@ -1,10 +1,14 @@
-/** Small pure helpers of the status page: days, numbers, durations. */
+/** Small pure helpers of the status page: days, ranges, numbers, durations. */
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** A real calendar day written YYYY-MM-DD. */
-export function isDay(s: string | undefined | null): s is string {
-  if (!s || !DAY.test(s)) return false;
+/** The first and last day any route accepts (PostgreSQL has no year 0). */
+export const FIRST_DAY = "0001-01-01";
+export const LAST_DAY = "9999-12-31";
+
+/** A real calendar day written YYYY-MM-DD, from 0001-01-01 to 9999-12-31. */
+export function isDay(s: string | undefined | null): boolean {
+  if (!s || !DAY.test(s) || s < FIRST_DAY) return false;
   try {
     return Temporal.PlainDate.from(s, { overflow: "reject" }).toString() === s;
   } catch {
@@ -12,13 +16,24 @@ export function isDay(s: string | undefined | null): s is string {
   }
 }
 
+/** `day` moved by `n` days, kept within FIRST_DAY .. LAST_DAY. */
 export function addDays(day: string, n: number): string {
-  return Temporal.PlainDate.from(day).add({ days: n }).toString();
+  const d = Temporal.PlainDate.from(day).add({ days: n }).toString();
+  // Temporal writes years before 1 and after 9999 with a sign (-000001, +010000).
+  if (d.startsWith("-") || d < FIRST_DAY) return FIRST_DAY;
+  if (d.startsWith("+")) return LAST_DAY;
+  return d;
 }
 
 /** Yesterday (UTC) of an instant: the newest day that is over. */
 export function yesterdayOf(now: Date): string {
   return addDays(now.toISOString().slice(0, 10), -1);
+}
+
+/** Days from `from` to `to`, both inclusive (0 when to < from). */
+export function dayCount(from: string, to: string): number {
+  if (to < from) return 0;
+  return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to)).days + 1;
 }
 
 /** Every day from `from` to `to`, both inclusive. */
@@ -33,6 +48,21 @@ export function daysBetween(from: string, to: string): string[] {
   return out;
 }
 
+/** The first day of the month `n` months from the month of `day`, clamped like addDays. */
+export function monthStart(day: string, n = 0): string {
+  const m = Temporal.PlainYearMonth.from(day.slice(0, 7)).add({ months: n });
+  const d = m.toPlainDate({ day: 1 }).toString();
+  if (d.startsWith("-") || d < FIRST_DAY) return FIRST_DAY;
+  if (d.startsWith("+")) return LAST_DAY;
+  return d;
+}
+
+/** The last day of the month of `day`. */
+export function monthEnd(day: string): string {
+  const m = Temporal.PlainYearMonth.from(day.slice(0, 7));
+  return m.toPlainDate({ day: m.daysInMonth }).toString();
+}
+
 export function fmtDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return "–";
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -42,14 +72,25 @@ export function fmtDuration(ms: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+// One formatter per format (toLocaleString builds a new one on every call: slow on big pages).
+const INT = new Intl.NumberFormat("en-US");
+const FIXED = new Map<number, Intl.NumberFormat>();
+
 export function fmtInt(n: number | null): string {
-  return n === null ? "–" : n.toLocaleString("en-US");
+  return n === null ? "–" : INT.format(n);
 }
 
 export function fmtNum(n: number | null | undefined, digits = 1): string {
-  return n === null || n === undefined || !Number.isFinite(n)
-    ? "–"
-    : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (n === null || n === undefined || !Number.isFinite(n)) return "–";
+  let f = FIXED.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat("en-US", {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    FIXED.set(digits, f);
+  }
+  return f.format(n);
 }
 
 /** An ISO instant as `YYYY-MM-DD HH:MM:SS` UTC. */

@@ -6,10 +6,14 @@
  *   (`windbin_partitions_scrape_ok` says whether that worked);
  * - `windbin_run_duration_seconds{job,status}`: histogram of finished runs (`observeRun`);
  * - `windbin_readings_extracted_total{job}`, `windbin_rows_written_total{job}`: counters;
+ * - `windbin_process_resident_memory_bytes` and `..._peak_resident_memory_bytes`: the
+ *   process's RSS now and its peak (getrusage's maxrss; Linux counts in the peak of the
+ *   process that started it, up to its exec, e.g. `deno task`'s own), at scrape time;
  * - `http_request_duration_seconds{method,route,status,ok}` and `http_requests_total`:
  *   from `@hono/prometheus`, by route pattern (`/api/partitions/:job/:day/run`), so
  *   cardinality stays bounded. `middleware()` is for any Hono app (the source API too).
  */
+import process from "node:process";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { prometheus } from "@hono/prometheus";
 import type { MiddlewareHandler } from "hono";
@@ -83,6 +87,22 @@ export function createMetrics(opts: { partitions?: () => Promise<PartitionView[]
       for (const [job, byState] of counts) {
         for (const [state, n] of byState) this.set({ job, state }, n);
       }
+    },
+  });
+  new Gauge({
+    name: "windbin_process_resident_memory_bytes",
+    help: "Resident memory of this process, at scrape time",
+    registers: [registry],
+    collect() {
+      this.set(Deno.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: "windbin_process_peak_resident_memory_bytes",
+    help: "The highest resident memory this process has had (getrusage maxrss)",
+    registers: [registry],
+    collect() {
+      this.set(process.resourceUsage().maxRSS * 1024);
     },
   });
   const duration = new Histogram({

@@ -1,136 +1,60 @@
 /** The status page, rendered on the server with hono/jsx. No script, no asset from elsewhere. */
 import type { Child } from "hono/jsx";
-import type { DayChart, PartitionState, PartitionView, RunView } from "../jobs/core/port.ts";
-import { PARTITION_STATES } from "../jobs/core/port.ts";
-import { DayCharts } from "./chart.tsx";
-import { fmtDuration, fmtInt, fmtNum, fmtTime } from "./format.ts";
+import type {
+  DayView,
+  JobInfo,
+  PartitionState,
+  PartitionView,
+  RunEntry,
+} from "../jobs/core/port.ts";
+import { ChartView, NumbersView } from "./chart.tsx";
+import { byJob, Legend, MonthCalendars, Overview } from "./calendar.tsx";
+import { Badge, type RunFilter, RunFilterForm, Runs } from "./runs.tsx";
+import { addDays, dayCount, fmtDuration, fmtInt, fmtTime, monthEnd, monthStart } from "./format.ts";
 import { STYLE } from "./style.ts";
 import { raw } from "hono/html";
 
-export interface JobInfo {
-  name: string;
-  firstDay: string;
-  upstream: string[];
-}
+export type { JobInfo } from "../jobs/core/port.ts";
 
 export interface PageModel {
   jobs: JobInfo[];
-  partitions: PartitionView[];
-  runs: RunView[];
+  /** The compact overview: every day of every job in this window (the newest MAX_RANGE_DAYS). */
+  overview: { from: string; to: string; partitions: PartitionView[]; clipped: boolean };
+  /** The month calendars' range (`explicit`: asked for in the URL) and its partitions. */
+  calendar: { from: string; to: string; partitions: PartitionView[]; explicit: boolean };
   day: string | null;
-  chart: DayChart | null;
+  /** Every job's partition of `day`. */
+  dayPartitions: PartitionView[];
+  views: DayView[] | null;
+  runs: RunEntry[];
+  runFilter: RunFilter;
   authed: boolean;
   notice: { kind: "ok" | "warn" | "error"; text: string } | null;
   /** Reload after `seconds` (while partitions run). */
   refresh: { seconds: number; url: string } | null;
   now: Date;
+  yesterday: string;
+  maxRangeDays: number;
 }
 
-const STATE_TEXT: Record<PartitionState, string> = {
-  succeeded: "succeeded",
-  empty: "empty (no readings)",
-  running: "running",
-  stale: "stale",
-  failed: "failed",
-  blocked: "blocked",
-  missing: "missing",
-};
-
-/** The first cell of a month block sits in its weekday's column (Monday first). */
-function weekdayClass(day: string): string {
-  const w = Temporal.PlainDate.from(day).dayOfWeek;
-  return w === 1 ? "" : ` w${w}`;
-}
-
-export function cellTitle(p: PartitionView): string {
-  const parts = [`${p.job} ${p.day}: ${p.state}${p.reason ? ` (${p.reason})` : ""}`];
-  if (p.rowsIn !== null || p.rowsOut !== null) {
-    parts.push(`rows ${fmtInt(p.rowsIn)} in → ${fmtInt(p.rowsOut)} out`);
-  }
-  if (p.sqlVersion !== null) parts.push(`SQL v${p.sqlVersion}`);
-  if (p.durationMs !== null) parts.push(`took ${fmtDuration(p.durationMs)}`);
-  if (p.attempts) parts.push(`${p.attempts} attempt${p.attempts === 1 ? "" : "s"}`);
-  if (p.finishedAt) parts.push(`finished ${fmtTime(p.finishedAt)} UTC`);
-  if (p.error) {
-    parts.push(`last error: ${p.error.length > 300 ? p.error.slice(0, 300) + "…" : p.error}`);
-  }
-  return parts.join("\n");
-}
-
-function Badge(props: { state: string }) {
-  return <span class={`badge s-${props.state}`}>{props.state}</span>;
-}
-
-function Legend(props: { partitions: PartitionView[] }) {
-  const counts = new Map<PartitionState, number>(PARTITION_STATES.map((s) => [s, 0]));
-  for (const p of props.partitions) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
-  return (
-    <ul class="legend" id="legend">
-      {PARTITION_STATES.map((s) => (
-        <li data-state={s} data-count={counts.get(s)}>
-          <span class={`cell s-${s}`} />
-          {STATE_TEXT[s]} <b>{counts.get(s)}</b>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function Grid(props: { jobs: JobInfo[]; partitions: PartitionView[]; day: string | null }) {
-  const byJob = new Map<string, PartitionView[]>();
-  for (const p of props.partitions) {
-    const list = byJob.get(p.job) ?? [];
-    list.push(p);
-    byJob.set(p.job, list);
-  }
-  return (
-    <div class="grid-wrap" id="grid">
-      {props.jobs.map((job) => {
-        const cells = (byJob.get(job.name) ?? []).toSorted((a, b) => a.day < b.day ? -1 : 1);
-        const months = new Map<string, PartitionView[]>();
-        for (const p of cells) {
-          const m = p.day.slice(0, 7);
-          months.set(m, [...(months.get(m) ?? []), p]);
-        }
-        return (
-          <div class="job-row" data-job-row={job.name}>
-            <div class="job-name">
-              <b>{job.name}</b>
-              <small>
-                {job.upstream.length ? `after ${job.upstream.join(", ")}` : "from the source API"}
-              </small>
-            </div>
-            <div class="months">
-              {cells.length === 0 && <span class="muted">no days yet (starts {job.firstDay})</span>}
-              {[...months].map(([m, list]) => (
-                <div class="month">
-                  <span class="mlabel">{m}</span>
-                  <div class="dow" aria-hidden="true">
-                    {["M", "T", "W", "T", "F", "S", "S"].map((d, i) => <span key={i}>{d}</span>)}
-                  </div>
-                  <div class="cells">
-                    {list.map((p, i) => (
-                      <a
-                        class={`cell s-${p.state}${i === 0 ? weekdayClass(p.day) : ""}${
-                          p.day === props.day ? " selected" : ""
-                        }`}
-                        href={`/?day=${p.day}#day`}
-                        data-job={p.job}
-                        data-day={p.day}
-                        data-state={p.state}
-                        title={cellTitle(p)}
-                        aria-label={`${p.job} ${p.day} ${p.state}`}
-                      />
-                    ))}
-                  </div>
-                </div>
-              ))}
-            </div>
-          </div>
-        );
-      })}
-    </div>
-  );
+/** A link to the page with the model's state, changed by `over` (undefined drops a parameter). */
+export function pageHref(
+  m: Pick<PageModel, "day" | "calendar" | "runFilter">,
+  over: Partial<Record<"day" | "from" | "to" | "run_job" | "run_status", string | undefined>> = {},
+  fragment = "",
+): string {
+  const state: Record<string, string | undefined> = {
+    day: m.day ?? undefined,
+    from: m.calendar.explicit ? m.calendar.from : undefined,
+    to: m.calendar.explicit ? m.calendar.to : undefined,
+    run_job: m.runFilter.job,
+    run_status: m.runFilter.status,
+    ...over,
+  };
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(state)) if (v !== undefined) q.set(k, v);
+  const s = q.toString();
+  return `/${s ? `?${s}` : ""}${fragment}`;
 }
 
 function RunButton(props: { authed: boolean; job: string; day: string; state: PartitionState }) {
@@ -160,13 +84,8 @@ function RunButton(props: { authed: boolean; job: string; day: string; state: Pa
   );
 }
 
-function DayDetails(
-  props: { day: string; partitions: PartitionView[]; jobs: JobInfo[]; authed: boolean },
-) {
-  const rows = props.jobs.map((j) =>
-    props.partitions.find((p) => p.job === j.name && p.day === props.day)
-  ).filter((p): p is PartitionView => p !== undefined);
-  if (rows.length === 0) {
+function DayDetails(props: { day: string; rows: PartitionView[]; authed: boolean }) {
+  if (props.rows.length === 0) {
     return (
       <p class="muted">No partition on {props.day} (before the first day, or not over yet).</p>
     );
@@ -188,7 +107,7 @@ function DayDetails(
           </tr>
         </thead>
         <tbody>
-          {rows.map((p) => (
+          {props.rows.map((p) => (
             <tr data-job={p.job} data-day={p.day} data-state={p.state}>
               <td>
                 <b>{p.job}</b>
@@ -214,79 +133,15 @@ function DayDetails(
   );
 }
 
-function DailyNumbers(props: { chart: DayChart }) {
-  const d = props.chart.daily;
-  if (!d) return <p class="muted" id="daily">No daily numbers for {props.chart.day} yet.</p>;
+function Views(props: { views: DayView[]; day: string }) {
+  if (props.views.length === 0) return null;
   return (
-    <dl class="daily" id="daily">
-      <div>
-        <dt>energy</dt>
-        <dd data-daily="energy_kwh">
-          {fmtNum(d.energy_kwh, 0)} <small>kWh</small>
-        </dd>
-      </div>
-      <div>
-        <dt>mean wind speed</dt>
-        <dd data-daily="mean_wind_speed">
-          {fmtNum(d.mean_wind_speed, 2)} <small>m/s</small>
-        </dd>
-      </div>
-      <div>
-        <dt>max power</dt>
-        <dd data-daily="max_power">
-          {fmtNum(d.max_power, 0)} <small>kW</small>
-        </dd>
-      </div>
-      <div>
-        <dt>availability</dt>
-        <dd data-daily="availability">
-          {fmtNum(d.availability * 100, 1)} <small>%</small>
-        </dd>
-      </div>
-    </dl>
-  );
-}
-
-function Runs(props: { runs: RunView[] }) {
-  if (props.runs.length === 0) return <p class="muted">No runs yet.</p>;
-  return (
-    <div class="table-wrap">
-      <table class="runs" id="runs">
-        <thead>
-          <tr>
-            <th class="num">#</th>
-            <th>job</th>
-            <th>day</th>
-            <th>trigger</th>
-            <th>runner</th>
-            <th>started (UTC)</th>
-            <th class="num">duration</th>
-            <th class="num">rows in → out</th>
-            <th>status</th>
-            <th>error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.runs.map((r) => (
-            <tr data-run-id={r.id} data-status={r.status}>
-              <td class="num">{r.id}</td>
-              <td>{r.job}</td>
-              <td class="nowrap">
-                <a href={`/?day=${r.day}#day`}>{r.day}</a>
-              </td>
-              <td>{r.trigger}</td>
-              <td class="runner" title={r.runner}>{r.runner}</td>
-              <td class="nowrap">{fmtTime(r.startedAt)}</td>
-              <td class="num">{fmtDuration(r.durationMs)}</td>
-              <td class="num nowrap">{fmtInt(r.rowsIn)} → {fmtInt(r.rowsOut)}</td>
-              <td>
-                <Badge state={r.status} />
-              </td>
-              <td class="error">{r.error ?? ""}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div class="views" id="views">
+      {props.views.map((v) =>
+        v.kind === "chart"
+          ? <ChartView key={`${v.job}:${v.title}`} view={v} day={props.day} />
+          : <NumbersView key={`${v.job}:${v.title}`} view={v} day={props.day} />
+      )}
     </div>
   );
 }
@@ -327,8 +182,43 @@ function Auth(props: { authed: boolean; day: string | null }) {
   );
 }
 
+/** Links to other calendar ranges: recent months, a year, three months earlier or later. */
+function RangeNav(props: { m: PageModel }) {
+  const { m } = props;
+  const { from, to } = m.calendar;
+  const y = m.yesterday;
+  const link = (f: string, t: string) => pageHref(m, { from: f, to: t }, "#grid");
+  const earliest = m.jobs.reduce(
+    (e, j) => j.firstDay !== null && j.firstDay < e ? j.firstDay : e,
+    y,
+  );
+  const laterTo = monthEnd(monthStart(to, 3));
+  return (
+    <nav class="ranges" id="ranges" aria-label="calendar range">
+      <span>
+        Month calendars from <b>{from}</b> to <b>{to}</b> ({fmtInt(dayCount(from, to))} days):
+      </span>
+      <a href={pageHref(m, { from: undefined, to: undefined }, "#grid")}>recent 3 months</a>
+      <a href={link(monthStart(y, -11), y)}>last 12 months</a>
+      {from > earliest && (
+        <a href={link(monthStart(from, -3), addDays(monthStart(from), -1))}>← 3 months earlier</a>
+      )}
+      {to < y && <a href={link(monthStart(to, 1), laterTo < y ? laterTo : y)}>3 months later →</a>}
+      <span class="muted small">
+        (up to {fmtInt(m.maxRangeDays)} days; a year label above shows that year)
+      </span>
+    </nav>
+  );
+}
+
 export function Page(props: PageModel): Child {
   const m = props;
+  const counts = new Map<PartitionState, number>();
+  for (const p of m.overview.partitions) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
+  const dayHref = (day: string) => pageHref(m, { day }, "#day");
+  const keep: Record<string, string> = {};
+  if (m.day) keep.day = m.day;
+  if (m.calendar.explicit) Object.assign(keep, { from: m.calendar.from, to: m.calendar.to });
   return (
     <html lang="en">
       <head>
@@ -354,10 +244,29 @@ export function Page(props: PageModel): Child {
           <section>
             <h2>
               Partitions{" "}
-              <small>one cell per UTC day, up to yesterday · click a day for details</small>
+              <small>
+                one cell per UTC day, {m.overview.from} to {m.overview.to} · click a day for details
+              </small>
             </h2>
-            <Legend partitions={m.partitions} />
-            <Grid jobs={m.jobs} partitions={m.partitions} day={m.day} />
+            <Legend counts={counts} />
+            {m.overview.clipped && (
+              <p class="muted small" id="clipped">
+                Showing the newest {fmtInt(m.maxRangeDays)}{" "}
+                days (MAX_RANGE_DAYS); pick a range below for older ones.
+              </p>
+            )}
+            <Overview
+              jobs={m.jobs}
+              partitions={byJob(m.overview.partitions)}
+              href={(day) => `/?day=${day}#day`}
+            />
+            <RangeNav m={m} />
+            <MonthCalendars
+              jobs={m.jobs}
+              partitions={byJob(m.calendar.partitions)}
+              day={m.day}
+              href={dayHref}
+            />
             {m.refresh && (
               <p class="muted small" id="refreshing">
                 Partitions are running: this page reloads every {m.refresh.seconds} s.
@@ -369,21 +278,23 @@ export function Page(props: PageModel): Child {
               <h2>
                 {m.day} <small>UTC</small>
               </h2>
-              <DayDetails day={m.day} partitions={m.partitions} jobs={m.jobs} authed={m.authed} />
-              {m.chart && (
-                <div class="chart-row">
-                  <DayCharts chart={m.chart} />
-                  <aside>
-                    <h3>Daily numbers</h3>
-                    <DailyNumbers chart={m.chart} />
-                  </aside>
-                </div>
-              )}
+              <DayDetails day={m.day} rows={m.dayPartitions} authed={m.authed} />
+              {m.views && <Views views={m.views} day={m.day} />}
             </section>
           )}
-          <section>
+          <section id="recent-runs">
             <h2>Recent runs</h2>
-            <Runs runs={m.runs} />
+            <RunFilterForm jobs={m.jobs} filter={m.runFilter} keep={keep} />
+            <Runs
+              entries={m.runs}
+              dayHref={dayHref}
+              emptyHref={pageHref(m, { run_status: "empty" }, "#recent-runs")}
+            />
+            {!m.authed && (
+              <p class="muted small">
+                Errors show their kind only, and runners are hidden, until you log in.
+              </p>
+            )}
           </section>
         </main>
         <footer class="muted small">

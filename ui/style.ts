@@ -1,15 +1,16 @@
 /** The page's only stylesheet, inlined (CSP: style-src 'unsafe-inline'). */
 export const STYLE = `
 :root { --fg:#1f2328; --muted:#656d76; --line:#d0d7de; --bg:#ffffff; --panel:#f6f8fa;
-  --ok:#2f9e44; --empty:#96d2a6; --run:#1c7ed6; --stale:#f08c00; --fail:#e03131; --block:#8e7cc3; --miss:#e9ecef; }
+  /* Okabe–Ito: told apart by the common colour-vision deficiencies; each state also has a shape. */
+  --ok:#009E73; --run:#56B4E9; --stale:#E69F00; --fail:#D55E00; --block:#CC79A7; --miss:#e4e4e4; }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif; color:var(--fg); background:var(--bg); }
 header { display:flex; flex-wrap:wrap; gap:8px 16px; align-items:center; justify-content:space-between;
-  padding:10px 20px; border-bottom:1px solid var(--line); background:var(--panel); }
+  padding:8px 20px; border-bottom:1px solid var(--line); background:var(--panel); }
 h1 { font-size:20px; margin:0; letter-spacing:.2px; } h1 span { font-weight:400; color:var(--muted); }
-h2 { font-size:17px; margin:22px 0 10px; } h2 small, h3 small { font-weight:400; color:var(--muted); font-size:13px; }
+h2 { font-size:17px; margin:18px 0 8px; } h2 small, h3 small { font-weight:400; color:var(--muted); font-size:13px; }
 h3 { font-size:14px; margin:4px 0 8px; }
-main { padding:4px 20px 16px; max-width:1400px; }
+main { padding:0 20px 16px; max-width:1400px; }
 footer { padding:10px 20px 20px; }
 a { color:#0969da; }
 .muted { color:var(--muted); } .small { font-size:12px; } .nowrap { white-space:nowrap; }
@@ -23,15 +24,32 @@ input[type=password] { font:inherit; padding:5px 8px; border:1px solid var(--lin
 .notice { padding:8px 12px; border-radius:6px; margin:14px 0 0; border:1px solid; }
 .notice.ok { background:#dafbe1; border-color:#4ac26b; } .notice.warn { background:#fff8c5; border-color:#d4a72c; }
 .notice.error { background:#ffebe9; border-color:#ff8182; }
-.legend { list-style:none; display:flex; flex-wrap:wrap; gap:4px 16px; padding:0; margin:0 0 10px; }
+.legend { list-style:none; display:flex; flex-wrap:wrap; gap:4px 16px; padding:0; margin:0 0 6px; }
 .legend li { display:flex; align-items:center; gap:5px; } .legend .cell { cursor:default; }
-.cell { display:inline-block; width:13px; height:13px; border-radius:2px; background:var(--miss); border:1px solid rgba(0,0,0,.08); }
+.cell { display:inline-block; width:13px; height:13px; border-radius:2px; background:var(--miss); }
 a.cell:hover, a.cell:focus { outline:2px solid var(--fg); outline-offset:1px; }
 .cell.selected { outline:2px solid var(--fg); outline-offset:1px; }
-.s-succeeded { background:var(--ok); } .s-empty { background:var(--empty); }
-.s-running { background:var(--run); } .s-stale { background:var(--stale); } .s-failed { background:var(--fail); }
-.s-blocked { background:var(--block); } .s-missing { background:var(--miss); border-color:#c4cbd2; }
-.s-cancelled, .s-abandoned { background:#868e96; }
+/* One shape per state: solid; ring; dot; diagonal half; cross; bar; dashed outline. */
+.s-succeeded { background:var(--ok); }
+.s-empty { background:#fff; box-shadow:inset 0 0 0 2px var(--ok); }
+.s-running { background:radial-gradient(circle, #fff 0 26%, transparent 30%), var(--run); }
+.s-stale { background:linear-gradient(135deg, var(--stale) 0 50%, #f8dfa8 50% 100%); }
+.s-failed { background:linear-gradient(45deg, transparent 41%, #fff 41% 59%, transparent 59%),
+  linear-gradient(-45deg, transparent 41%, #fff 41% 59%, transparent 59%), var(--fail); }
+.s-blocked { background:linear-gradient(transparent 36%, #fff 36% 64%, transparent 64%), var(--block); }
+.s-missing { background:var(--miss); border:1px dashed #8c8c8c; }
+.s-cancelled, .s-abandoned { background:#bbbbbb; }
+.overview { display:flex; flex-wrap:wrap; gap:12px 32px; margin:4px 0 6px; }
+.ojob { min-width:0; max-width:100%; overflow-x:auto; }
+.ohead { font-size:13px; margin-bottom:2px; } .ohead small { color:var(--muted); font-size:11px; }
+.mhead { display:grid; grid-template-columns:repeat(12, 35.33px); margin-left:38px; font-size:10px; line-height:12px; color:var(--muted); }
+.yr { display:flex; align-items:flex-start; margin-top:2px; }
+.ylabel { width:38px; flex:none; font-size:11px; line-height:11px; font-variant-numeric:tabular-nums; }
+.ycells { display:grid; grid-template-rows:repeat(7, 7px); grid-auto-flow:column; grid-auto-columns:7px; gap:1px; }
+.ycells a, .ycells i { display:block; width:7px; height:7px; }
+.ycells a.s-empty { box-shadow:inset 0 0 0 1.5px var(--ok); }
+.ycells a:hover, .ycells a:focus { outline:1px solid var(--fg); }
+.ranges { display:flex; flex-wrap:wrap; gap:4px 12px; align-items:baseline; margin:10px 0 8px; font-size:13px; border-top:1px solid var(--line); padding-top:8px; }
 .grid-wrap { display:flex; flex-direction:column; gap:10px; }
 .job-row { display:flex; gap:12px; align-items:flex-start; border-top:1px solid var(--line); padding-top:8px; }
 .job-name { width:110px; flex:none; display:flex; flex-direction:column; } .job-name small { color:var(--muted); font-size:11px; }
@@ -51,10 +69,16 @@ th { background:var(--panel); font-weight:600; white-space:nowrap; } tr:last-chi
 td.error { color:#b42318; max-width:380px; overflow-wrap:anywhere; font-family:ui-monospace,SFMono-Regular,Menlo,monospace; font-size:12px; }
 td.runner { max-width:160px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; }
 .reason { font-size:12px; color:var(--muted); min-width:150px; }
-.badge { display:inline-block; padding:0 7px; border-radius:10px; font-size:12px; line-height:19px; color:#fff; white-space:nowrap; }
-.badge.s-empty, .badge.s-missing { color:var(--fg); }
-.chart-row { display:flex; flex-wrap:wrap; gap:12px 24px; align-items:flex-start; margin-top:14px; }
-.charts { flex:1 1 560px; min-width:0; max-width:900px; }
+.badge { display:inline-block; padding:0 7px; border-radius:10px; font-size:12px; line-height:19px; color:#000; white-space:nowrap; }
+/* Badges carry their state in words: plain colours behind the text. */
+.badge.s-failed { background:var(--fail); } .badge.s-running { background:var(--run); }
+.badge.s-blocked { background:var(--block); } .badge.s-stale { background:var(--stale); }
+.views { display:flex; flex-wrap:wrap; gap:12px 24px; align-items:flex-start; margin-top:14px; }
+.chart-view { flex:1 1 560px; min-width:0; max-width:900px; } .numbers-view { flex:0 1 240px; }
+.view-error { color:#b42318; }
+.run-filter { display:flex; flex-wrap:wrap; gap:6px 12px; align-items:center; margin:0 0 8px; font-size:13px; }
+.run-filter select { font:inherit; padding:3px 4px; }
+tr.folded td { background:var(--panel); color:var(--muted); }
 .chart { margin:0 0 6px; } .chart svg { width:100%; height:auto; display:block; }
 .chart .grid line { stroke:#eaeef2; stroke-width:1; }
 .chart .axis line { stroke:#8c959f; stroke-width:1; }
@@ -64,18 +88,17 @@ td.runner { max-width:160px; overflow:hidden; text-overflow:ellipsis; white-spac
 .legend-note { font-size:12px; color:var(--muted); margin:0; }
 .swatch { display:inline-block; width:16px; height:8px; vertical-align:middle; margin:0 3px 0 0; }
 .swatch.line { height:2px; background:#57606a; } .swatch.band { background:#57606a; opacity:.2; margin-left:10px; }
-aside { flex:0 1 240px; }
-.daily { margin:0; display:grid; grid-template-columns:1fr; gap:8px; }
-.daily div { border:1px solid var(--line); border-radius:6px; padding:6px 10px; background:var(--panel); }
-.daily dt { font-size:12px; color:var(--muted); } .daily dd { margin:0; font-size:20px; font-weight:600; font-variant-numeric:tabular-nums; }
-.daily small { font-size:12px; font-weight:400; color:var(--muted); }
+.numbers { margin:0; display:grid; grid-template-columns:1fr; gap:8px; }
+.numbers div { border:1px solid var(--line); border-radius:6px; padding:6px 10px; background:var(--panel); }
+.numbers dt { font-size:12px; color:var(--muted); } .numbers dd { margin:0; font-size:20px; font-weight:600; font-variant-numeric:tabular-nums; }
+.numbers small { font-size:12px; font-weight:400; color:var(--muted); }
 @media (max-width: 640px) {
   header, main, footer { padding-left:10px; padding-right:10px; }
   .job-row { flex-direction:column; gap:4px; } .job-name { width:auto; flex-direction:row; gap:8px; align-items:baseline; }
   /* Bigger cells for fingers. */
   .cells, .dow { grid-template-columns:repeat(7, 20px); gap:3px; } .months .cell { width:20px; height:20px; }
-  aside { flex:1 1 100%; } .daily { grid-template-columns:1fr 1fr; }
-  .daily dd { font-size:17px; }
+  .numbers-view { flex:1 1 100%; } .numbers { grid-template-columns:1fr 1fr; }
+  .numbers dd { font-size:17px; }
   /* The charts scale down to about half: bigger text in SVG units, fewer hour labels. */
   .chart text { font-size:21px; } .chart text.title { font-size:22px; } .chart text.minor { display:none; }
   .chart .pts circle { r:2.6; } .chart .mean { stroke-width:2.2; }

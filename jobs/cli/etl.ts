@@ -3,7 +3,7 @@
  * it needs is passed in, so tests run it in-process; etl_main.ts is the edge.
  */
 import { parseArgs } from "node:util";
-import { isDay } from "../../config/config.ts";
+import { dayProblem, settingsHelp } from "../../config/config.ts";
 import type { Job } from "../core/job.ts";
 import { findJob } from "../core/job.ts";
 import { type RunFlags, type RunnerContext, runOne } from "../core/runner.ts";
@@ -14,6 +14,7 @@ import { type Outcome, runPlan, summarize, type Summary } from "../core/run_plan
 import { isOver, utcDay, yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { sweepAbandoned } from "../core/claim.ts";
+import { earliestFirstDay } from "../core/catalog.ts";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 3, sigint: 130, sigterm: 143 } as const;
 
@@ -46,8 +47,9 @@ How:
                        day at a time gives clean figures)
   -h, --help           this text
 
-Output: one line per partition (on a terminal a live progress line instead,
-with failures printed as they happen), then a summary.
+Output: --date ends with the day's result line. A range prints one line per
+partition (on a terminal a live progress line instead, with failures printed
+as they happen), then a summary.
 
 Exit codes: 0 every planned partition succeeded (or was empty), 1 one or more
 failed or were blocked (the day's previous data is untouched), 2 bad usage or
@@ -55,10 +57,7 @@ configuration (or a day that is not over, without --allow-partial), 3 a
 partition was being run by another runner, 130/143 stopped by SIGINT/SIGTERM
 (runs in flight rolled back, claims released).
 
-Configuration (environment): SOURCE_API_URL, API_TOKEN, TARGET_DATABASE_URL
-(unset: embedded database under DATA_DIR), PARTITION_START, ETL_RETRY_SECONDS,
-ETL_TIMEOUT_MS, ETL_LEASE_SECONDS, ETL_MAX_SHRINK, RETRY_DELAY_SECONDS.
-See README.md.`;
+${settingsHelp("etl")}`;
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -108,13 +107,8 @@ export function parseCliArgs(args: string[]): CliArgs | null {
   }
   if (values.help) return null;
   for (const k of ["date", "from", "to"] as const) {
-    const v = values[k];
-    // PostgreSQL has no year 0, and a day's end must still be a date.
-    if (v !== undefined && (!isDay(v) || v < "0001-01-01" || v > "9999-12-30")) {
-      throw new UsageError(
-        `--${k} must be a real date written YYYY-MM-DD, from 0001-01-01 to 9999-12-30 (got "${v}")`,
-      );
-    }
+    const problem = values[k] === undefined ? null : dayProblem(values[k]!);
+    if (problem) throw new UsageError(`--${k} ${problem}`);
   }
   const select: Selection = {
     missing: values.missing,
@@ -206,7 +200,17 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
     );
     to = last;
   }
-  const from = args.from ?? jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, "9999-12-31");
+  // Each job's first day: PARTITION_START, or where the source's readings start (catalog.ts).
+  for (const w of args.from ? [] : ctx.catalog?.warnings ?? []) io.err(`etl: note: ${w}`);
+  const from = args.from ?? earliestFirstDay(jobs);
+  if (from === null) {
+    io.err(
+      `etl: no first day is known for ${jobs.map((j) => j.name).join(", ")}: the source has ` +
+        `no readings, or could not be asked (SOURCE_API_URL, API_TOKEN) and no partition is ` +
+        `recorded. Give --from, or set PARTITION_START.`,
+    );
+    return EXIT.failed;
+  }
   if (!args.dryRun) await sweepAbandoned(ctx.db);
   // Only a plan that looks for stale days needs the source's fingerprints
   // (on 1-second data they cost the source a scan of the whole range).
@@ -267,11 +271,13 @@ async function execute(
         if (r.status === "succeeded" || r.status === "empty") readings += r.rowsIn ?? 0;
         const bad = r.status !== "succeeded" && r.status !== "empty" && r.status !== "skipped";
         if (bad) failed++;
-        if (!io.progress || bad) {
+        // A terminal's progress line stands for a backfill's successes; one day
+        // (--date) always ends with its result line.
+        if (!io.progress || bad || !backfill) {
           io.progress?.(null);
           report(o, io);
         }
-        tick();
+        if (done < items.length) tick();
       },
     },
   );

@@ -1,5 +1,6 @@
 /** Edge of `deno task etl`: environment, database, signals, exit code. */
 import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
+import { loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 import { Timings } from "../core/timings.ts";
 
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
+  const cfg = loadConfig({ command: "etl" });
   // SIGINT/SIGTERM: stop taking partitions, cancel the ones in flight (rolled
   // back, claims released, recorded "cancelled"), exit 130/143.
   const stop = new AbortController();
@@ -37,7 +39,8 @@ async function main(): Promise<number> {
   }
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
-  const ctx = await openRunner("etl");
+  // Only a plan without --from starts at the jobs' first days (asked of the source).
+  const ctx = await openRunner("etl", cfg, { firstDays: !args.date && !args.from });
   if (args.timings) {
     timings.mark("connect+schema");
     ctx.mark = timings.mark;

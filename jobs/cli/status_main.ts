@@ -1,12 +1,13 @@
 /** Edge of `deno task status`. */
 import { parseArgs } from "node:util";
-import { isDay } from "../../config/config.ts";
+import { dayProblem, loadConfig, settingsHelp } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 import { selectJobs } from "./etl.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { statusReport } from "../core/status.ts";
 import { statusText } from "./status_text.ts";
 import { yesterday } from "../core/days.ts";
+import { earliestFirstDay } from "../core/catalog.ts";
 
 const HELP = `Usage: deno task status [--job NAME|all] [--from A --to B] [--json]
 
@@ -19,7 +20,9 @@ yesterday (UTC). Stale-by-source asks the source API for its fingerprints
 
   --job NAME     one job (default: all)
   --from, --to   the range, both days included
-  --json         the same as JSON (every partition with its state)`;
+  --json         the same as JSON (every partition with its state)
+
+${settingsHelp("status")}`;
 
 async function main(): Promise<number> {
   let values;
@@ -45,17 +48,24 @@ async function main(): Promise<number> {
     return 0;
   }
   for (const k of ["from", "to"] as const) {
-    if (values[k] !== undefined && !isDay(values[k]!)) {
-      console.error(`status: --${k} must be a date YYYY-MM-DD (got "${values[k]}")`);
+    const problem = values[k] === undefined ? null : dayProblem(values[k]!);
+    if (problem) {
+      console.error(`status: --${k} ${problem}`);
       return 2;
     }
   }
-  const ctx = await openRunner("status", undefined, { tokenOptional: true });
+  if (values.from && values.to && values.from > values.to) {
+    console.error(`status: --from ${values.from} is after --to ${values.to}`);
+    return 2;
+  }
+  const cfg = loadConfig({ command: "status" });
+  const ctx = await openRunner("status", cfg, { tokenOptional: true });
   try {
     const jobs = selectJobs(ctx.jobs, values.job!);
     const to = values.to ?? yesterday(ctx.now());
-    const from = values.from ?? jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
-    const notes: string[] = [];
+    const from = values.from ?? earliestFirstDay(jobs) ?? to;
+    // Where the first days come from when the source cannot say (the same rule as the scheduler's).
+    const notes: string[] = [...ctx.catalog.warnings];
     const fingerprints = ctx.settings.token
       ? await sourceFingerprints(ctx, jobs, from, to, { err: (l) => notes.push(l) })
       : (notes.push("no API token (API_TOKEN or DATA_DIR/api-token): stale by source not checked"),

@@ -37,6 +37,14 @@ export function statusText(r: StatusReport, o: TextOptions): string[] {
         lines.push(`${"".padEnd(pad)}    ${p.day}  ${p.reason}`);
       }
     }
+    const newer = Object.entries(j.newer);
+    if (newer.length) {
+      lines.push(
+        `${"".padEnd(pad)}  built by a newer version than ${j.sql.file} (${
+          j.sql.hash.slice(0, 8)
+        }): ${newer.map(([v, n]) => `${v}: ${n}`).join(", ")}; this runner leaves them as they are`,
+      );
+    }
     if (j.failed.length) {
       lines.push(`${"".padEnd(pad)}  failed:`);
       for (const f of j.failed.slice(0, 10)) {

@@ -194,7 +194,7 @@ async function attemptOnce(
     }
     throw new ApiRefusedError(
       res.status === 401 || res.status === 403
-        ? `${what}. Check API_TOKEN: it must be the token the API was started with.`
+        ? `${what}. Check that API_TOKEN is the token the source API was started with.`
         : what,
     );
   }

@@ -7,10 +7,14 @@
  * output already in the target — its versioned SQL
  * under `sql/<name>/` (`<anything>.v<N>.sql`, the highest N is current), and
  * the SQL that deletes exactly its own rows of a day.
+ *
+ * A job's first day is the declaration's `firstDay`, else PARTITION_START,
+ * else where its data starts: the source's first reading (an API job) or its
+ * upstream jobs' first day (a pure-SQL job); catalog.ts decides those.
  */
 import { isDay } from "../../config/config.ts";
 import { readSql } from "../../sql/load.ts";
-import { currentTransform, type Transform } from "./transform.ts";
+import { currentTransform, defaultSqlDir, type Transform } from "./transform.ts";
 import { type StagingSql, stagingSql } from "./staging.ts";
 
 /**
@@ -29,20 +33,65 @@ export interface UpstreamInput {
   kind: "upstream";
 }
 
+/**
+ * What the status page shows of one day of a job. The page draws whatever is
+ * declared and names no job. A view's SQL file lives in the job's folder,
+ * `sql/<job>/view_<name>.sql`, and takes the day as $1 (YYYY-MM-DD).
+ */
+export type ViewDeclaration = ChartView | NumbersView;
+
+/**
+ * A chart of the day: one panel per series, its values as a line, with an
+ * optional min–max band behind it. The SQL returns one row per bin, ordered
+ * by `t` (the bin's start, text `YYYY-MM-DDTHH:MM:SSZ`), and the series'
+ * columns (float8, NULL where a bin has no value).
+ */
+export interface ChartView {
+  kind: "chart";
+  title: string;
+  sql: string;
+  /** Width of a bin: the line breaks where one is missing. */
+  binMinutes: number;
+  series: readonly ChartSeries[];
+}
+
+export interface ChartSeries {
+  /** Column drawn as the line. */
+  column: string;
+  label: string;
+  unit: string;
+  /** Decimals shown (default 1). */
+  digits?: number;
+  /** Columns of the band drawn behind the line. */
+  band?: { min: string; max: string };
+}
+
+/** Labelled numbers of the day: the SQL returns at most one row (none: nothing built yet). */
+export interface NumbersView {
+  kind: "numbers";
+  title: string;
+  sql: string;
+  numbers: readonly { column: string; label: string; unit: string; digits?: number }[];
+}
+
 export interface JobDeclaration {
   /** Lower-case name; its SQL lives in sql/<name>/. */
   name: string;
-  /** First partition day (default: PARTITION_START). */
+  /** Where its versioned transforms live, when not sql/<name>/ (tests' own jobs). */
+  sqlDir?: URL;
+  /** First partition day (default: PARTITION_START, else where its data starts). */
   firstDay?: string;
   /** 5-field cron in UTC (default: ETL_CRON). */
   schedule?: string;
   /** Jobs whose partition of the same day must have succeeded first. */
   upstream?: readonly string[];
   input: ApiInput | UpstreamInput;
-  /** Deletes this job's rows of day $1, and nothing else (path under sql/). */
+  /** Deletes this job's rows of day $1, and nothing else (path under sql/, or a file: URL). */
   deleteDay: string;
   /** Whether the transform takes the day as $1 (a staging transform reads staging only). */
   transformTakesDay: boolean;
+  /** What the status page shows of a day of this job (none: only its partitions). */
+  views?: readonly ViewDeclaration[];
 }
 
 /** An API input resolved: its variables and the core's staging SQL for them. */
@@ -55,13 +104,50 @@ export interface ApiInputSql {
 /** A declaration resolved against the configuration and the SQL files on disk. */
 export interface Job {
   name: string;
-  firstDay: string;
+  /** Null: not known (the source has no readings, or could not be reached and nothing is recorded). */
+  firstDay: string | null;
+  /** Where the first day comes from (status and logs say it: describeFirstDay). */
+  firstDayFrom: FirstDayFrom;
   schedule: string;
   upstream: readonly string[];
   input: ApiInputSql | UpstreamInput;
   deleteDaySql: string;
+  /** The directory its versioned transforms are read from. */
+  sqlDir: URL;
   transform: Transform;
   transformTakesDay: boolean;
+  /** The declared views, each `sql` holding the file's text. */
+  views: readonly ViewDeclaration[];
+}
+
+/**
+ * declaration: its `firstDay`; PARTITION_START; source: the source's first
+ * reading; upstream: its upstream jobs' first day; target: its earliest
+ * recorded partition (the source could not say); unknown: none of these.
+ */
+export type FirstDayFrom =
+  | "declaration"
+  | "PARTITION_START"
+  | "source"
+  | "upstream"
+  | "target"
+  | "unknown";
+
+/** "2024-01-01 (the source's first reading)" and the like. */
+export function describeFirstDay(job: Pick<Job, "firstDay" | "firstDayFrom" | "upstream">): string {
+  const from = {
+    declaration: "its declaration",
+    PARTITION_START: "PARTITION_START",
+    source: "the source's first reading",
+    upstream: `where ${job.upstream.join(", ")} start${job.upstream.length > 1 ? "" : "s"}`,
+    target: "its earliest recorded partition; the source could not say",
+    unknown: "unknown",
+  }[job.firstDayFrom];
+  return job.firstDay
+    ? `${job.firstDay} (${from})`
+    : job.firstDayFrom === "source"
+    ? "none yet (the source has no readings)"
+    : "not known (the source could not say, and no partition is recorded)";
 }
 
 export class JobError extends Error {
@@ -69,7 +155,8 @@ export class JobError extends Error {
 }
 
 export interface JobDefaults {
-  partitionStart: string;
+  /** PARTITION_START: when set, every job without its own firstDay starts there. */
+  partitionStart?: string;
   cron: string;
 }
 
@@ -87,6 +174,7 @@ export async function resolveJobs(
     if (d.firstDay !== undefined && !isDay(d.firstDay)) {
       throw new JobError(`job "${d.name}": firstDay must be YYYY-MM-DD (got "${d.firstDay}")`);
     }
+    checkViews(d);
     byName.set(d.name, d);
   }
   const ordered: JobDeclaration[] = [];
@@ -110,15 +198,21 @@ export async function resolveJobs(
     if (d.input.kind === "upstream" && !(d.upstream ?? []).length) {
       throw new JobError(`job "${d.name}" reads upstream jobs but declares none`);
     }
+    const sqlDir = d.sqlDir ?? defaultSqlDir(d.name);
+    const firstDay = d.firstDay ?? defaults.partitionStart ?? null;
     return {
       name: d.name,
-      firstDay: d.firstDay ?? defaults.partitionStart,
+      firstDay,
+      // Filled in by the catalog (catalog.ts) when neither is set.
+      firstDayFrom: d.firstDay ? "declaration" : firstDay ? "PARTITION_START" : "unknown",
       schedule: d.schedule ?? defaults.cron,
       upstream: d.upstream ?? [],
       input: d.input.kind === "api" ? apiInput(d.name, d.input) : d.input,
       deleteDaySql: await readSql(d.deleteDay),
-      transform: await currentTransform(d.name),
+      sqlDir,
+      transform: await currentTransform(d.name, sqlDir),
       transformTakesDay: d.transformTakesDay,
+      views: await readViews(d),
     };
   }));
 }
@@ -133,6 +227,28 @@ function apiInput(job: string, i: ApiInput): ApiInputSql {
   } catch (e) {
     throw new JobError(`job "${job}": its input: ${(e as Error).message}`);
   }
+}
+
+const VIEW_FILE = /^[a-z][a-z0-9_]*\/view_[a-z0-9_]+\.sql$/;
+/** A tests' own job may keep its views beside its other SQL (a file: URL, as `deleteDay`). */
+const VIEW_URL = /^file:\/\/\/[^?#]*\/view_[a-z0-9_]+\.sql$/;
+
+function checkViews(d: JobDeclaration): void {
+  for (const v of d.views ?? []) {
+    if (!VIEW_FILE.test(v.sql) && !VIEW_URL.test(v.sql)) {
+      throw new JobError(
+        `job "${d.name}": view "${v.title}" must name an SQL file sql/<job>/view_<name>.sql ` +
+          `(got "${v.sql}")`,
+      );
+    }
+    if (v.kind === "chart" && !(v.binMinutes > 0)) {
+      throw new JobError(`job "${d.name}": chart "${v.title}" needs binMinutes > 0`);
+    }
+  }
+}
+
+async function readViews(d: JobDeclaration): Promise<ViewDeclaration[]> {
+  return await Promise.all((d.views ?? []).map(async (v) => ({ ...v, sql: await readSql(v.sql) })));
 }
 
 /** The named job, or an error listing the declared ones. */

@@ -22,9 +22,18 @@ export interface PlanItem {
   runId?: number | null;
 }
 
+/**
+ * Why a partition the selection wanted is not in the plan: running (another
+ * runner has it), exhausted (MAX_ATTEMPTS failures: waits for a person),
+ * waiting (its next automatic attempt is not due), blocked (on upstream
+ * partitions this plan does not run). Counted by kind, never by text.
+ */
+export type SkipKind = "running" | "exhausted" | "waiting" | "blocked";
+
 export interface Skipped {
   job: string;
   day: string;
+  kind: SkipKind;
   why: string;
 }
 
@@ -64,7 +73,11 @@ function wanted(state: PartitionState, s: Selection): boolean {
  * Plans partitions of `views` (from partitionStates), upstream jobs first,
  * oldest day first. A blocked partition is planned when the upstream
  * partitions it waits on are planned before it; otherwise it is skipped
- * with its reason. Running partitions are skipped (another runner has them).
+ * with its reason. A built partition whose upstream partition of the same
+ * day is rebuilt by this plan is planned after it, whatever the selection
+ * (it would be stale by upstream right after). Running partitions are
+ * skipped (another runner has them), and so are partitions built by a newer
+ * version of the job than this runner has.
  */
 export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Plan {
   const items: PlanItem[] = [];
@@ -79,8 +92,23 @@ export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Pl
     for (const v of viewsByJob.get(job.name) ?? []) {
       if (v.state === "running") {
         if (opts.select.force) {
-          skipped.push({ job: v.job, day: v.day, why: `running (${v.reason})` });
+          skipped.push({ job: v.job, day: v.day, kind: "running", why: `running (${v.reason})` });
         }
+        continue;
+      }
+      if (v.newer) continue;
+      const upstreamFirst = job.upstream.find((u) => planned.has(`${u} ${v.day}`));
+      if (
+        upstreamFirst && !opts.select.force &&
+        (v.state === "succeeded" || v.state === "empty" || v.state === "stale")
+      ) {
+        items.push({
+          job,
+          day: v.day,
+          why: `${upstreamFirst} ${v.day} is rebuilt first in this plan`,
+          runId: v.runId,
+        });
+        planned.add(`${v.job} ${v.day}`);
         continue;
       }
       if (!wanted(v.state, opts.select)) continue;
@@ -89,20 +117,21 @@ export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Pl
           skipped.push({
             job: v.job,
             day: v.day,
+            kind: "exhausted",
             why: `failed ${v.failures} times (MAX_ATTEMPTS ${opts.budget.maxAttempts}); ` +
               `re-run it by hand: deno task etl --job ${v.job} --failed`,
           });
           continue;
         }
         if (!v.retryDue) {
-          skipped.push({ job: v.job, day: v.day, why: `failed; ${v.reason}` });
+          skipped.push({ job: v.job, day: v.day, kind: "waiting", why: `failed; ${v.reason}` });
           continue;
         }
       }
       // Blocked on upstream partitions that this plan runs first: planned after them.
       const blocked = v.state === "blocked";
       if (blocked && !job.upstream.some((u) => planned.has(`${u} ${v.day}`))) {
-        skipped.push({ job: v.job, day: v.day, why: `blocked: ${v.reason}` });
+        skipped.push({ job: v.job, day: v.day, kind: "blocked", why: `blocked: ${v.reason}` });
         continue;
       }
       items.push({ job, day: v.day, why: describe(v, blocked), runId: v.runId });

@@ -1,11 +1,14 @@
 /**
- * What the status page reads and triggers. The runner implements it; tests use
- * a PGlite-backed double (tests/helpers/ui_source.ts). The page names no job.
+ * What the status page reads and triggers. The runner implements it
+ * (status_port.ts); page tests use a double over a real database
+ * (tests/helpers/ui_source.ts). The page names no job: jobs bring their own
+ * views (job.ts, `views`), and the page draws whatever `views(day)` returns.
  */
 
 import type { PartitionState, PartitionView as RunnerPartitionView, RunView } from "./states.ts";
 
 export type { PartitionState, RunView } from "./states.ts";
+export type { ChartSeries, ChartView, NumbersView, ViewDeclaration } from "./job.ts";
 
 /** Every state, in the order the legend shows them. */
 export const PARTITION_STATES: readonly PartitionState[] = [
@@ -16,6 +19,16 @@ export const PARTITION_STATES: readonly PartitionState[] = [
   "failed",
   "blocked",
   "missing",
+];
+
+/** Every outcome a run can have (runs.status). */
+export const RUN_STATUSES: readonly RunView["status"][] = [
+  "running",
+  "succeeded",
+  "empty",
+  "failed",
+  "cancelled",
+  "abandoned",
 ];
 
 /** What the page shows of a partition: the runner's view (states.ts), these fields. */
@@ -34,41 +47,110 @@ export type PartitionView = Pick<
   | "finishedAt"
 >;
 
-export interface ChartBin {
-  t: string /* ISO UTC bin start */;
-  wind_speed_mean: number | null;
-  wind_speed_min: number | null;
-  wind_speed_max: number | null;
-  power_mean: number | null;
-  power_min: number | null;
-  power_max: number | null;
+export interface JobInfo {
+  name: string;
+  /** null: not known yet (the source has no readings, or could not say). */
+  firstDay: string | null;
+  upstream: string[];
 }
 
-export interface DayChart {
-  day: string;
-  /** 10-minute bins, ordered; null where a stat is NULL */
-  bins: ChartBin[];
-  daily: {
-    energy_kwh: number;
-    mean_wind_speed: number | null;
-    max_power: number | null;
-    availability: number;
-  } | null;
+export interface RunQuery {
+  /** Entries returned (a folded group counts as one). */
+  limit: number;
+  job?: string;
+  status?: RunView["status"];
+  /** Fold consecutive `empty` runs into one entry (the page does; the JSON API does not). */
+  foldEmpty?: boolean;
 }
+
+/** Consecutive runs that found nothing to load, shown as one line. */
+export interface FoldedRuns {
+  count: number;
+  /** The run of them goes on past the window of runs read (the count is a lower bound). */
+  more: boolean;
+  jobs: string[];
+  firstDay: string;
+  lastDay: string;
+  newestId: number;
+  oldestId: number;
+}
+
+export type RunEntry = { kind: "run"; run: RunView } | { kind: "folded"; folded: FoldedRuns };
+
+export interface SeriesPoint {
+  /** ISO UTC bin start */
+  t: string;
+  value: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/** A job's view of one day, with its data (or why it could not be read). */
+export type DayView =
+  & { job: string; title: string; error: string | null }
+  & (
+    | {
+      kind: "chart";
+      binMinutes: number;
+      series: {
+        column: string;
+        label: string;
+        unit: string;
+        digits: number;
+        band: boolean;
+        points: SeriesPoint[];
+      }[];
+    }
+    | {
+      kind: "numbers";
+      /** null: the SQL returned no row (nothing built for that day). */
+      values: {
+        column: string;
+        label: string;
+        unit: string;
+        digits: number;
+        value: number | null;
+      }[] | null;
+    }
+  );
 
 export type TriggerResult =
   | { kind: "started"; runId: number }
   | { kind: "busy"; runId: number }
+  /** Not runnable now (an upstream partition has not succeeded, the day is not over). */
+  | { kind: "refused"; message: string }
+  /** Not a partition of a declared job. */
   | { kind: "bad"; message: string };
 
+export type TriggerAllResult =
+  /** A reconcile started; it plans these partitions (missing, failed, stale). */
+  | { kind: "started"; partitions: number }
+  | { kind: "nothing" }
+  /** Nothing new started: one is already running in this process. */
+  | { kind: "busy"; message: string };
+
+/**
+ * The runner's database cannot serve the request now (unreachable, starting
+ * up, read-only, out of connections, or refusing the runner's role): a 503
+ * with Retry-After. `kind` is a short public description.
+ */
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
+  constructor(readonly kind: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 export interface StatusSource {
-  jobs(): { name: string; firstDay: string; upstream: string[] }[];
-  /** from/to inclusive, default from each job's first day to yesterday (UTC) */
-  partitions(q: { job?: string; from?: string; to?: string }): Promise<PartitionView[]>;
-  runs(limit: number): Promise<RunView[]>;
-  chart(day: string): Promise<DayChart>;
+  jobs(): JobInfo[];
+  /** from/to inclusive (each job from its first day); the caller bounds the range. */
+  partitions(q: { job?: string; from: string; to: string }): Promise<PartitionView[]>;
+  /** The newest runs, newest first. */
+  runs(q: RunQuery): Promise<RunEntry[]>;
+  /** Every declared view of every job, for one day, in job order. */
+  views(day: string): Promise<DayView[]>;
   /** Starts a run in the background; resolves once it is claimed (started) or refused. */
   trigger(job: string, day: string): Promise<TriggerResult>;
-  /** Runs everything missing/failed/stale in the background; resolves with how many partitions were planned. */
-  triggerAll(): Promise<{ planned: number }>;
+  /** Starts a reconcile of everything missing, failed or stale in the background. */
+  triggerAll(): Promise<TriggerAllResult>;
 }

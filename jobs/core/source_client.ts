@@ -62,7 +62,7 @@ export async function sourceFingerprints(
 ): Promise<Map<string, Map<string, SourceFingerprint>> | undefined> {
   const out = new Map<string, Map<string, SourceFingerprint>>();
   for (const job of jobs) {
-    if (job.input.kind !== "api" || from > to) continue;
+    if (job.input.kind !== "api" || !job.firstDay || from > to) continue;
     try {
       out.set(
         job.name,

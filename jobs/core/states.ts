@@ -37,6 +37,12 @@ export interface PartitionView {
   rowsIn: number | null;
   rowsOut: number | null;
   sqlVersion: number | null;
+  /**
+   * Built by a newer version of the job's transform than this runner has
+   * (`sqlVersion`): not stale here, and never rebuilt by this runner, so an
+   * old and a new runner side by side do not rebuild it back and forth.
+   */
+  newer: boolean;
   durationMs: number | null;
   error: string | null;
   attempts: number;
@@ -118,6 +124,8 @@ export async function partitionStates(
   const byKey = new Map(rows.map((r) => [`${r.job} ${r.day}`, r]));
   const out: PartitionView[] = [];
   for (const job of q.jobs) {
+    // No known first day (the source has no readings, or cannot say): no days.
+    if (!job.firstDay) continue;
     const from = q.from > job.firstDay ? q.from : job.firstDay;
     for (const day of daysBetween(from, q.to)) {
       out.push(derive(job, day, byKey, q.fingerprints?.get(job.name)?.get(day), q));
@@ -144,6 +152,7 @@ function derive(
     rowsIn: r?.rows_in ?? null,
     rowsOut: r?.rows_out ?? null,
     sqlVersion: r?.sql_version ?? null,
+    newer: false,
     durationMs: r?.duration_ms ?? null,
     error: r?.error ?? null,
     attempts: r?.attempts ?? 0,
@@ -171,16 +180,24 @@ function derive(
     }
     return view;
   }
+  // The day's rows come from a newer version than this runner has (a failure
+  // since leaves them in place): this runner neither rebuilds nor retries it.
+  const newer = r.sql_version !== null && r.sql_version > job.transform.version
+    ? `built with v${r.sql_version} (${(r.sql_hash ?? "?").slice(0, 8)}), newer than ` +
+      `this runner's ${job.transform.file}: left as it is`
+    : null;
   if (r.status === "failed") {
     const w = upstreamWait();
-    if (w) return { ...view, state: "blocked", reason: w };
+    if (w) return { ...view, state: "blocked", reason: w, newer: !!newer };
     view.state = "failed";
-    if (!view.retryDue) {
+    if (newer) Object.assign(view, { newer: true, reason: newer });
+    else if (!view.retryDue) {
       view.reason = `next automatic attempt after ${r.next_attempt_at}`;
     }
     return view;
   }
   view.state = r.status;
+  if (newer) return Object.assign(view, { newer: true, reason: newer });
   const stale = staleness(job, r, byKey, fp, q);
   if (stale) Object.assign(view, { state: "stale", staleReason: stale.reason, reason: stale.text });
   return view;
@@ -217,12 +234,12 @@ function staleness(
     }
   }
   if (job.input.kind === "api" && q.fingerprints?.has(job.name)) {
-    // The source leaves days without readings out; two empty days are equal whatever was stored.
     const now = fp ?? { readings: 0, checksum: "" };
     const had = { readings: r.source_readings, checksum: r.source_checksum };
-    const changed = had.readings !== now.readings ||
-      (now.readings > 0 && had.checksum !== now.checksum);
-    if (had.readings !== null && changed) {
+    // A day without readings has no checksum to compare, however it is written.
+    const same = had.readings === now.readings &&
+      (now.readings === 0 || had.checksum === now.checksum);
+    if (had.readings !== null && !same) {
       const delta = now.readings - had.readings;
       return {
         reason: "source",

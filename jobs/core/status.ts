@@ -4,7 +4,7 @@
  * use the same numbers.
  */
 import type { Db } from "../../db/types.ts";
-import type { Job } from "./job.ts";
+import type { FirstDayFrom, Job } from "./job.ts";
 import {
   type PartitionState,
   partitionStates,
@@ -26,10 +26,16 @@ export const STATES: readonly PartitionState[] = [
 
 export interface JobStatus {
   name: string;
-  firstDay: string;
+  /** Null: not known (see the notes). */
+  firstDay: string | null;
+  firstDayFrom: FirstDayFrom;
+  /** The transform this runner has, e.g. "aggregate_10min.v1.sql". */
+  sql: { file: string; version: number; hash: string };
   upstream: readonly string[];
   counts: Record<PartitionState, number>;
   stale: { sql: number; upstream: number; source: number };
+  /** Partitions built by a newer version than `sql` (left as they are), per version. */
+  newer: Record<string, number>;
   failed: { day: string; failures: number; error: string | null; nextAttemptAt: string | null }[];
   partitions: PartitionView[];
 }
@@ -59,13 +65,18 @@ export async function statusReport(
     const partitions = views.filter((v) => v.job === job.name);
     const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<PartitionState, number>;
     const stale = { sql: 0, upstream: 0, source: 0 };
+    const newer: Record<string, number> = {};
     for (const p of partitions) {
       counts[p.state]++;
       if (p.staleReason) stale[p.staleReason]++;
+      if (p.newer) newer[`v${p.sqlVersion}`] = (newer[`v${p.sqlVersion}`] ?? 0) + 1;
     }
     return {
       name: job.name,
       firstDay: job.firstDay,
+      firstDayFrom: job.firstDayFrom,
+      sql: { file: job.transform.file, version: job.transform.version, hash: job.transform.hash },
+      newer,
       upstream: job.upstream,
       counts,
       stale,

@@ -1,71 +1,106 @@
 /**
- * The status page's port (port.ts) over the real runner: partition
- * states as `deno task status` derives them, recent runs, a day's chart, and
- * runs started from the page (one partition, or a reconcile of everything).
+ * The status page's port (port.ts) over the real runner: partition states as
+ * `deno task status` derives them, recent runs, the views each job declares,
+ * and runs started from the page (one partition, or a reconcile of
+ * everything). A database that cannot serve is an UnavailableError (503).
  */
-import type { DayChart, StatusSource, TriggerResult } from "./port.ts";
-import { readSqlFiles } from "../../sql/load.ts";
+import type {
+  DayView,
+  RunEntry,
+  RunQuery,
+  StatusSource,
+  TriggerAllResult,
+  TriggerResult,
+  ViewDeclaration,
+} from "./port.ts";
+import { UnavailableError } from "./port.ts";
+import type { Queryable } from "../../db/types.ts";
+import { isConnectionError, sqlState } from "../../db/errors.ts";
+import { readSql } from "../../sql/load.ts";
 import { isDay } from "../../config/config.ts";
 import { type RunnerContext, runOne } from "./runner.ts";
-import { partitionStates, recentRuns, type SourceFingerprint } from "./states.ts";
+import { partitionStates, type RunView, type SourceFingerprint } from "./states.ts";
 import { isOver, yesterday } from "./days.ts";
 import { sourceFingerprints } from "./source_client.ts";
 import type { RunResult } from "./partition_run.ts";
 import { makePlan } from "./plan.ts";
+import { earliestFirstDay } from "./catalog.ts";
+import { describeTargetError, messageOf } from "./errors.ts";
+import { safeText } from "./safe_text.ts";
 
-const SQL = await readSqlFiles({ bins: "ui/chart_bins.sql", daily: "ui/chart_daily.sql" });
+const RUNS_SQL = await readSql("ui/recent_runs.sql");
+const CAN_WRITE_SQL = await readSql("ui/can_write.sql");
 
-/** Fingerprints are asked of the source at most this often (one request a year of days). */
-const FINGERPRINT_TTL_MS = 60_000;
+/** The page does not wait longer than this for the source's fingerprints (stale-by-source). */
+const FINGERPRINT_TIMEOUT_MS = 5_000;
 
 export interface StatusSourceDeps {
   ctx: RunnerContext;
-  /** Starts a reconcile of every job in the background (the scheduler's, when one runs). */
-  reconcileAll: () => void;
-  /** Every finished run started from the page (metrics, logs). */
+  /**
+   * WATCH_SECONDS: the jobs' SQL, the source's extent and its fingerprints are
+   * at most this old, like the scheduler's (the page shows the stale set it
+   * acts on). Default 60 s.
+   */
+  watchMs?: number;
+  /** Starts a reconcile of every job in the background; null when one runs already. */
+  reconcileAll: () => Promise<unknown> | null;
+  /** Every finished run started from the page (metrics). */
   onRun?: (job: string, day: string, r: RunResult) => void;
+  /** The service's JSON log: every run started from the page, as the scheduler logs its own. */
+  log?: (entry: Record<string, unknown>) => void;
 }
 
-export function runnerStatusSource({ ctx, reconcileAll, onRun }: StatusSourceDeps): StatusSource {
-  let cached: { at: number; key: string; fp: Awaited<ReturnType<typeof fetchFp>> } | null = null;
-  const fetchFp = (from: string, to: string) =>
-    sourceFingerprints(ctx, ctx.jobs, from, to, { err: () => {} });
-  async function fingerprints(
-    from: string,
-    to: string,
-  ): Promise<Map<string, Map<string, SourceFingerprint>> | undefined> {
-    const key = `${from} ${to}`;
-    if (!cached || cached.key !== key || performance.now() - cached.at > FINGERPRINT_TTL_MS) {
-      cached = { at: performance.now(), key, fp: await fetchFp(from, to) };
-    }
-    return cached.fp;
-  }
-  const range = (q: { from?: string; to?: string }) => {
-    const to = q.to ?? yesterday(ctx.now());
-    const from = q.from ?? ctx.jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
-    return { from, to };
+type Fingerprints = Map<string, Map<string, SourceFingerprint>> | undefined;
+
+export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
+  const { ctx, reconcileAll, onRun, log } = deps;
+  const watchMs = deps.watchMs ?? 60_000;
+  const cache = new Map<string, { at: number; fp: Promise<Fingerprints> }>();
+  const fpCtx = {
+    ...ctx,
+    settings: {
+      ...ctx.settings,
+      timeoutMs: Math.min(ctx.settings.timeoutMs, FINGERPRINT_TIMEOUT_MS),
+    },
   };
+  function fingerprints(from: string, to: string): Promise<Fingerprints> {
+    const key = `${from} ${to}`;
+    const hit = cache.get(key);
+    if (hit && performance.now() - hit.at < watchMs) return hit.fp;
+    const fp = sourceFingerprints(fpCtx, ctx.jobs, from, to, { err: () => {} });
+    // A handful of ranges at most (the page's windows): forget the oldest.
+    if (cache.size >= 8) cache.delete(cache.keys().next().value!);
+    cache.set(key, { at: performance.now(), fp });
+    return fp;
+  }
 
   return {
     jobs: () =>
       ctx.jobs.map((j) => ({ name: j.name, firstDay: j.firstDay, upstream: [...j.upstream] })),
 
-    async partitions(q) {
-      const { from, to } = range(q);
-      const jobs = q.job ? ctx.jobs.filter((j) => j.name === q.job) : ctx.jobs;
-      return await partitionStates(
-        ctx.db,
-        { jobs, from, to, fingerprints: await fingerprints(from, to), now: ctx.now() },
-      );
-    },
+    partitions: (q) =>
+      guarded(async () => {
+        await ctx.catalog?.refreshIfOlder(watchMs);
+        const jobs = q.job ? ctx.jobs.filter((j) => j.name === q.job) : ctx.jobs;
+        return await partitionStates(ctx.db, {
+          jobs,
+          from: q.from,
+          to: q.to,
+          fingerprints: await fingerprints(q.from, q.to),
+          now: ctx.now(),
+        });
+      }),
 
-    runs: (limit) => recentRuns(ctx.db, limit),
+    runs: (q) => guarded(() => runEntries(ctx.db, q)),
 
-    async chart(day): Promise<DayChart> {
-      const bins = await ctx.db.query<DayChart["bins"][number]>(SQL.bins, [day]);
-      const [daily] = await ctx.db.query<NonNullable<DayChart["daily"]>>(SQL.daily, [day]);
-      return { day, bins, daily: daily ?? null };
-    },
+    views: (day) =>
+      guarded(async () => {
+        const out: DayView[] = [];
+        for (const job of ctx.jobs) {
+          for (const v of job.views) out.push(await readView(ctx.db, job.name, v, day));
+        }
+        return out;
+      }),
 
     trigger(jobName, day): Promise<TriggerResult> {
       const job = ctx.jobs.find((j) => j.name === jobName);
@@ -82,21 +117,256 @@ export function runnerStatusSource({ ctx, reconcileAll, onRun }: StatusSourceDep
       )
         .then((r) => {
           onRun?.(job.name, day, r);
+          log?.(runLogEntry(job.name, day, "ui", ctx.runner, r));
           if (r.status === "busy") answered.resolve({ kind: "busy", runId: r.holder.runId });
           else if (r.status === "blocked" || r.status === "refused" || r.status === "skipped") {
-            answered.resolve({ kind: "bad", message: r.reason });
+            answered.resolve({ kind: "refused", message: r.reason });
           }
         })
-        .catch((e) => answered.resolve({ kind: "bad", message: String(e?.message ?? e) }));
+        .catch((e) => {
+          log?.({
+            event: "run",
+            job: job.name,
+            day,
+            trigger: "ui",
+            runner: ctx.runner,
+            status: "error",
+            error: safeText(describeTargetError(e), [ctx.settings.token]),
+          });
+          answered.reject(unavailable(e) ?? e);
+        });
       return answered.promise;
     },
 
-    async triggerAll() {
-      const { from, to } = range({});
-      const views = await partitionStates(ctx.db, { jobs: ctx.jobs, from, to, now: ctx.now() });
-      const plan = makePlan(views, { jobs: ctx.jobs, select: {} });
-      reconcileAll();
-      return { planned: plan.items.length };
-    },
+    triggerAll: () =>
+      guarded(async (): Promise<TriggerAllResult> => {
+        // The plan a manual reconcile makes (no retry budget), counted before it starts.
+        await ctx.catalog?.refreshIfOlder(watchMs);
+        const to = yesterday(ctx.now());
+        const from = earliestFirstDay(ctx.jobs) ?? to;
+        const views = await partitionStates(ctx.db, {
+          jobs: ctx.jobs,
+          from,
+          to,
+          fingerprints: await fingerprints(from, to),
+          now: ctx.now(),
+        });
+        const planned = makePlan(views, { jobs: ctx.jobs, select: {} }).items.length;
+        if (planned === 0) return { kind: "nothing" };
+        // A reconcile on a database that cannot take writes would only fail every run: say so.
+        const [w] = await ctx.db.query<{ writable: boolean; privileged: boolean }>(CAN_WRITE_SQL);
+        if (!w.writable) {
+          throw new UnavailableError(REFUSING["25006"], "the runner's database is read-only");
+        }
+        if (!w.privileged) {
+          throw new UnavailableError(
+            REFUSING["42501"],
+            "the runner's role may not write partitions and runs",
+          );
+        }
+        const started = reconcileAll();
+        if (!started) {
+          return { kind: "busy", message: "a reconcile is already running: nothing new started" };
+        }
+        started.catch(() => {});
+        return { kind: "started", partitions: planned };
+      }),
+  };
+}
+
+/** The scheduler's log line of a finished run, for runs started from the page. */
+export function runLogEntry(
+  job: string,
+  day: string,
+  trigger: string,
+  runner: string,
+  r: RunResult,
+): Record<string, unknown> {
+  return {
+    event: "run",
+    job,
+    day,
+    trigger,
+    runner,
+    status: r.status,
+    ...("runId" in r ? { run: r.runId } : {}),
+    ...(r.status === "succeeded" || r.status === "empty"
+      ? {
+        rows_in: r.rowsIn,
+        rows_out: r.rowsOut,
+        ms: r.ms,
+        claim_ms: r.phases.claim,
+        extract_ms: r.phases.extract,
+        tx_ms: r.phases.transaction,
+      }
+      : {}),
+    ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),
+    ...("error" in r ? { error: r.error } : {}),
+    ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
+    ...("reason" in r ? { reason: r.reason } : {}),
+    ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
+  };
+}
+
+/** SQLSTATEs of a database that is there but cannot serve the runner now. */
+const REFUSING: Record<string, string> = {
+  "25006": "the runner's database is read-only",
+  "42501": "the runner's database refuses the runner's role (privileges)",
+  "53300": "the runner's database has no free connection",
+  "53100": "the runner's database is out of disk space",
+};
+
+/** The error as an UnavailableError when the database cannot serve, else null. */
+export function unavailable(e: unknown): UnavailableError | null {
+  if (e instanceof UnavailableError) return e;
+  if (isConnectionError(e)) {
+    return new UnavailableError(
+      "the runner's database is unreachable",
+      describeTargetError(e),
+      { cause: e },
+    );
+  }
+  const kind = REFUSING[sqlState(e) ?? ""];
+  return kind ? new UnavailableError(kind, `${kind}: ${messageOf(e)}`, { cause: e }) : null;
+}
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw unavailable(e) ?? e;
+  }
+}
+
+interface RunRow {
+  n: number;
+  id: number;
+  oldest_id: number;
+  open_ended: boolean;
+  jobs: string;
+  first_day: string;
+  day: string;
+  trigger: string;
+  runner: string;
+  status: RunView["status"];
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  rows_in: number | null;
+  rows_out: number | null;
+  error: string | null;
+}
+
+/** The newest runs (sql/ui/recent_runs.sql): one query, a bounded window of history. */
+export async function runEntries(db: Queryable, q: RunQuery): Promise<RunEntry[]> {
+  const rows = await db.query<RunRow>(RUNS_SQL, [
+    q.limit,
+    q.job ?? null,
+    q.status ?? null,
+    q.foldEmpty ?? false,
+  ]);
+  return rows.map((r): RunEntry =>
+    r.n > 1
+      ? {
+        kind: "folded",
+        folded: {
+          count: r.n,
+          more: r.open_ended,
+          jobs: r.jobs.split(","),
+          firstDay: r.first_day,
+          lastDay: r.day,
+          newestId: r.id,
+          oldestId: r.oldest_id,
+        },
+      }
+      : {
+        kind: "run",
+        run: {
+          id: r.id,
+          job: r.jobs,
+          day: r.day,
+          trigger: r.trigger,
+          runner: r.runner,
+          status: r.status,
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+          durationMs: r.duration_ms,
+          rowsIn: r.rows_in,
+          rowsOut: r.rows_out,
+          error: r.error,
+        },
+      }
+  );
+}
+
+const num = (v: unknown): number | null => {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === "number" ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+
+const iso = (v: unknown): string =>
+  v instanceof Date ? v.toISOString().replace(".000Z", "Z") : String(v);
+
+/**
+ * One view of one day: its SQL (day as $1) read into the view's shape. A
+ * view whose SQL fails for another reason than an unavailable database
+ * carries its error; the rest of the page still renders.
+ */
+export async function readView(
+  db: Queryable,
+  job: string,
+  v: ViewDeclaration,
+  day: string,
+): Promise<DayView> {
+  const head = { job, title: v.title, error: null as string | null };
+  const columns = v.kind === "chart"
+    ? v.series.flatMap((s) => [s.column, ...(s.band ? [s.band.min, s.band.max] : [])])
+    : v.numbers.map((n) => n.column);
+  let rows: Record<string, unknown>[] = [];
+  try {
+    // The day is $1; a view that ignores it gets no parameter (a bind of one would fail).
+    rows = await db.query<Record<string, unknown>>(v.sql, /\$1\b/.test(v.sql) ? [day] : []);
+    const missing = rows.length ? columns.filter((c) => !(c in rows[0])) : [];
+    if (v.kind === "chart" && rows.length && !("t" in rows[0])) missing.unshift("t");
+    if (missing.length) throw new Error(`the view's SQL returns no column ${missing.join(", ")}`);
+  } catch (e) {
+    if (unavailable(e)) throw e;
+    head.error = messageOf(e);
+    rows = [];
+  }
+  if (v.kind === "numbers") {
+    const row = rows[0];
+    return {
+      ...head,
+      kind: "numbers",
+      values: row
+        ? v.numbers.map((n) => ({
+          column: n.column,
+          label: n.label,
+          unit: n.unit,
+          digits: n.digits ?? 1,
+          value: num(row[n.column]),
+        }))
+        : null,
+    };
+  }
+  return {
+    ...head,
+    kind: "chart",
+    binMinutes: v.binMinutes,
+    series: v.series.map((s) => ({
+      column: s.column,
+      label: s.label,
+      unit: s.unit,
+      digits: s.digits ?? 1,
+      band: !!s.band,
+      points: rows.map((r) => ({
+        t: iso(r.t),
+        value: num(r[s.column]),
+        min: s.band ? num(r[s.band.min]) : null,
+        max: s.band ? num(r[s.band.max]) : null,
+      })),
+    })),
   };
 }

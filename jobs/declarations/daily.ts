@@ -12,4 +12,15 @@ export const daily: JobDeclaration = {
   input: { kind: "upstream" },
   deleteDay: "daily/delete_day.sql",
   transformTakesDay: true,
+  views: [{
+    kind: "numbers",
+    title: "Daily numbers",
+    sql: "daily/view_day_numbers.sql",
+    numbers: [
+      { column: "energy_kwh", label: "energy", unit: "kWh", digits: 0 },
+      { column: "mean_wind_speed", label: "mean wind speed", unit: "m/s", digits: 2 },
+      { column: "max_power", label: "max power", unit: "kW", digits: 0 },
+      { column: "availability_pct", label: "availability", unit: "%", digits: 1 },
+    ],
+  }],
 };

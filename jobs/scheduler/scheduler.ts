@@ -1,55 +1,92 @@
 /**
- * The scheduler's core: a reconcile plans every partition that is missing,
- * stale (any reason) or failed within its retry budget, from each job's
- * first day to yesterday (UTC), upstream jobs first, oldest day first, and
- * runs the plan with bounded concurrency. Cron ticks, start-up and the
- * status page all ask for a reconcile; one runs at a time per process (a
- * request while one runs is answered "already running"). After a round
- * with failures, a follow-up round is timed for the earliest retry that
- * falls due, so retries do not wait for the next tick.
+ * The scheduler's core: a round (a reconcile) plans every partition that is
+ * missing, stale (any reason) or failed within its retry budget, from each
+ * job's first day on, upstream jobs first, oldest day first, and runs the
+ * plan with bounded concurrency. A downstream partition whose upstream day
+ * is rebuilt in the round runs after it in the same round.
  *
- * Nothing here is tied to Deno.cron or to a process: scheduler_main.ts is
- * the edge; tests drive reconcile() with an injected clock.
+ * Start-up, cron ticks and the status page start rounds that take every day
+ * up to yesterday (UTC) — they "release" the days. Between them, a round
+ * every WATCH_SECONDS (`watchMs`) acts at once on what changed on days
+ * already released: each round first re-reads the jobs' SQL and the
+ * source's extent (catalog.ts), then compares against the source's per-day
+ * fingerprints, so new or edited SQL, an upstream partition rebuilt by
+ * anyone, and a source day that changed are rebuilt within WATCH_SECONDS.
+ * A round with nothing to do reads the source's per-day summary only.
+ *
+ * One round runs at a time per process (a request while one runs is
+ * answered "already running"). After a round with failures, the next one
+ * is timed for the earliest retry that falls due; after a round that saw a
+ * claim held elsewhere, for when that lease may run out.
+ *
+ * Nothing here is tied to Deno.cron or to a process: service.ts and the
+ * *_main.ts edges wire it; tests drive reconcile() with an injected clock.
  */
 import type { RunnerContext } from "../core/runner.ts";
 import { runOne } from "../core/runner.ts";
 import type { RunResult } from "../core/partition_run.ts";
-import { makePlan } from "../core/plan.ts";
-import { partitionStates } from "../core/states.ts";
+import { makePlan, type SkipKind } from "../core/plan.ts";
+import { partitionStates, type PartitionView } from "../core/states.ts";
 import { sweepAbandoned } from "../core/claim.ts";
 import { runPlan, summarize, type Summary } from "../core/run_plan.ts";
 import { yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { describeTargetError } from "../core/errors.ts";
 import { safeText } from "../core/safe_text.ts";
+import type { Job } from "../core/job.ts";
+import { earliestFirstDay } from "../core/catalog.ts";
 
 export interface SchedulerOptions {
   concurrency: number;
   maxAttempts: number;
-  /** One JSON object per line: a run, a reconcile, a problem. Never secrets. */
+  /** One JSON object per line: a run, a round, a change, a problem. Never secrets. */
   log: (entry: Record<string, unknown>) => void;
   /** Every finished run (metrics). */
   onRun?: (job: string, day: string, r: RunResult) => void;
-  /** Timer for follow-up rounds (injected in tests); returns a canceller. */
+  /** Every finished round, logged or not. */
+  onRound?: (r: ReconcileReport) => void;
+  /** Timer for the next round (injected in tests); returns a canceller. */
   setTimer?: (ms: number, fn: () => void) => () => void;
+  /** A round this often (WATCH_SECONDS) acts on what changed; none when absent. */
+  watchMs?: number;
 }
 
 export interface ReconcileReport extends Summary {
   trigger: string;
+  /** The newest day the round considered (null: no job has a known first day). */
+  to: string | null;
   /** Failed partitions left for a person (MAX_ATTEMPTS spent). */
   exhausted: number;
   /** Failed partitions waiting for their retry time. */
   waiting: number;
+  /** Partitions waiting on upstream partitions that did not succeed. */
+  waitingOnUpstream: number;
+  /** Partitions built by a newer version of their job than this runner has: left as they are. */
+  newer: number;
   ms: number;
   error?: string;
 }
+
+/** Rounds that only act on change: they take no day newer than the last release. */
+const WATCH_TRIGGERS = new Set(["watch", "retry"]);
+
+const SKIP_COUNTS: Record<SkipKind, "exhausted" | "waiting" | "waitingOnUpstream" | null> = {
+  exhausted: "exhausted",
+  waiting: "waiting",
+  blocked: "waitingOnUpstream",
+  running: null,
+};
 
 export class Scheduler {
   readonly #ctx: RunnerContext;
   readonly #opts: SchedulerOptions;
   readonly #stop = new AbortController();
   #current: Promise<ReconcileReport> | null = null;
-  #cancelFollowUp: (() => void) | null = null;
+  #cancelNext: (() => void) | null = null;
+  /** The newest day released by start-up, a tick or the page (null: none yet). */
+  #released: string | null = null;
+  /** Warnings and newer-version notes already logged (each is logged when it first appears). */
+  #said = new Set<string>();
 
   constructor(ctx: RunnerContext, opts: SchedulerOptions) {
     this.#ctx = ctx;
@@ -60,26 +97,28 @@ export class Scheduler {
     return this.#stop.signal.aborted;
   }
 
-  /** The reconcile in progress, if any. */
+  /** The round in progress, if any. */
   get running(): Promise<ReconcileReport> | null {
     return this.#current;
   }
 
   /**
-   * Starts a reconcile, or returns null when one is already running in this
+   * Starts a round, or returns null when one is already running in this
    * process (the caller's tick is then covered by it) or the scheduler stops.
    */
   reconcile(trigger: string, opts: { manual?: boolean } = {}): Promise<ReconcileReport> | null {
     if (this.#current || this.stopping) {
-      this.#opts.log({
-        event: "reconcile_skipped",
-        trigger,
-        reason: this.stopping ? "stopping" : "a reconcile is running",
-      });
+      if (trigger !== "watch") {
+        this.#opts.log({
+          event: "reconcile_skipped",
+          trigger,
+          reason: this.stopping ? "stopping" : "a reconcile is running",
+        });
+      }
       return null;
     }
-    this.#cancelFollowUp?.();
-    this.#cancelFollowUp = null;
+    this.#cancelNext?.();
+    this.#cancelNext = null;
     const p = this.#round(trigger, !!opts.manual).finally(() => this.#current = null);
     this.#current = p;
     return p;
@@ -87,7 +126,7 @@ export class Scheduler {
 
   /** Takes no new partitions, cancels the runs in flight, waits for them to be recorded. */
   async stop(reason = "SIGTERM"): Promise<void> {
-    this.#cancelFollowUp?.();
+    this.#cancelNext?.();
     this.#stop.abort(reason);
     await this.#current?.catch(() => {});
   }
@@ -97,110 +136,169 @@ export class Scheduler {
     const ctx = this.#ctx;
     const started = performance.now();
     const now = ctx.now();
-    const to = yesterday(now);
-    const from = ctx.jobs.reduce((m, j) => j.firstDay < m ? j.firstDay : m, to);
+    if (!WATCH_TRIGGERS.has(trigger)) this.#released = yesterday(now);
+    const to = this.#released ?? yesterday(now);
     const report: ReconcileReport = {
       trigger,
+      to,
       ...summarize(0, []),
       exhausted: 0,
       waiting: 0,
+      waitingOnUpstream: 0,
+      newer: 0,
       ms: 0,
     };
+    const next: { ms: number; trigger: string }[] = [];
+    if (this.#opts.watchMs) next.push({ ms: this.#opts.watchMs, trigger: "watch" });
+    const warnings: string[] = [];
     try {
-      await sweepAbandoned(ctx.db);
-      const fingerprints = await sourceFingerprints(ctx, ctx.jobs, from, to, {
-        err: (l) => this.#opts.log({ event: "warning", message: safeText(l) }),
-      });
-      const views = await partitionStates(ctx.db, {
-        jobs: ctx.jobs,
-        from,
-        to,
-        fingerprints,
-        now,
-      });
-      const plan = makePlan(views, {
-        jobs: ctx.jobs,
-        select: {},
-        budget: manual ? undefined : { maxAttempts: this.#opts.maxAttempts },
-      });
-      for (const s of plan.skipped) {
-        if (/MAX_ATTEMPTS/.test(s.why)) report.exhausted++;
-        else if (/next automatic attempt/.test(s.why)) report.waiting++;
+      if (ctx.catalog) {
+        const refreshed = await ctx.catalog.refresh();
+        for (const c of refreshed.changes) this.#opts.log({ event: "job_changed", ...c });
+        warnings.push(...refreshed.warnings);
       }
-      const outcomes = await runPlan(
-        plan.items,
-        (item, hooks) =>
-          runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId, hooks),
-        {
-          concurrency: this.#opts.concurrency,
-          signal: this.#stop.signal,
-          onResult: ({ item, result: r }) => {
-            this.#opts.onRun?.(item.job.name, item.day, r);
-            this.#opts.log({
-              event: "run",
-              job: item.job.name,
-              day: item.day,
-              trigger: "schedule",
-              runner: ctx.runner,
-              status: r.status,
-              ...("runId" in r ? { run: r.runId } : {}),
-              ...(r.status === "succeeded" || r.status === "empty"
-                ? {
-                  rows_in: r.rowsIn,
-                  rows_out: r.rowsOut,
-                  ms: r.ms,
-                  claim_ms: r.phases.claim,
-                  extract_ms: r.phases.extract,
-                  tx_ms: r.phases.transaction,
-                }
-                : {}),
-              ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),
-              ...("error" in r ? { error: r.error } : {}),
-              ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
-              ...("reason" in r ? { reason: r.reason } : {}),
-              ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
-            });
+      const jobs = ctx.jobs;
+      const from = earliestFirstDay(jobs);
+      if (from === null || from > to) {
+        report.to = from === null ? null : to;
+      } else {
+        await sweepAbandoned(ctx.db);
+        const fingerprints = await sourceFingerprints(ctx, jobs, from, to, {
+          err: (l) => warnings.push(l),
+        });
+        const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints, now });
+        const plan = makePlan(views, {
+          jobs,
+          select: {},
+          budget: manual ? undefined : { maxAttempts: this.#opts.maxAttempts },
+        });
+        for (const s of plan.skipped) {
+          const counter = SKIP_COUNTS[s.kind];
+          if (counter) report[counter]++;
+        }
+        report.newer = this.#sayNewer(jobs, views);
+        const outcomes = await runPlan(
+          plan.items,
+          (item, hooks) =>
+            runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId, hooks),
+          {
+            concurrency: this.#opts.concurrency,
+            signal: this.#stop.signal,
+            onResult: ({ item, result: r }) => {
+              this.#opts.onRun?.(item.job.name, item.day, r);
+              this.#opts.log(runEntry(item.job, item.day, ctx.runner, r));
+            },
           },
-        },
-      );
-      Object.assign(report, summarize(plan.items.length, outcomes));
-      // Another round when a retry falls due, and when a claim held by
-      // another runner may have run out (that runner may have died): the
-      // takeover bound is the lease plus a second.
-      const delays: number[] = [];
-      if (report.failed || report.waiting) delays.push(await this.#nextRetryDelay(from, to));
-      if (report.busy || views.some((v) => v.state === "running")) {
-        delays.push(ctx.settings.leaseSeconds * 1000 + 1000);
+        );
+        Object.assign(report, summarize(plan.items.length, outcomes));
+        // The next round comes sooner when a retry falls due, and when a claim
+        // held by another runner may have run out (that runner may have died):
+        // the takeover bound is the lease plus a second.
+        if (report.failed || report.waiting) {
+          next.push({ ms: await this.#nextRetryDelay(jobs, from, to), trigger: "retry" });
+        }
+        if (report.busy || views.some((v) => v.state === "running")) {
+          next.push({ ms: ctx.settings.leaseSeconds * 1000 + 1000, trigger: "retry" });
+        }
       }
-      if (delays.length) this.#followUp(Math.min(...delays));
     } catch (e) {
       // The target is down, say: log it and try again soon; never die of it.
       report.error = safeText(describeTargetError(e));
-      this.#followUp(5_000);
+      next.push({ ms: 5_000, trigger: "retry" });
     }
+    this.#sayOnce("warning", warnings);
+    if (next.length) this.#schedule(next.reduce((a, b) => b.ms < a.ms ? b : a));
     report.ms = Math.round(performance.now() - started);
-    this.#opts.log({ event: "reconcile", ...report });
+    // A watch round that found nothing to do says nothing (it runs every WATCH_SECONDS).
+    if (trigger !== "watch" || report.planned || report.error) {
+      this.#opts.log({ event: "reconcile", ...report });
+    }
+    this.#opts.onRound?.(report);
     return report;
   }
 
-  /** A follow-up round in `delay` ms (replacing any planned one). */
-  #followUp(delay: number) {
+  /** Logs each line not logged by the previous round (so a lasting problem is said once). */
+  #sayOnce(event: string, lines: readonly string[], extra: Record<string, unknown> = {}) {
+    const now = new Set(lines.map((l) => `${event} ${l}`));
+    for (const l of lines) {
+      if (!this.#said.has(`${event} ${l}`)) {
+        this.#opts.log({ event, ...extra, message: safeText(l) });
+      }
+    }
+    for (const k of [...this.#said]) {
+      if (k.startsWith(`${event} `) && !now.has(k)) this.#said.delete(k);
+    }
+    for (const k of now) this.#said.add(k);
+  }
+
+  /**
+   * Partitions built by a newer version than this runner's transform are left
+   * as they are; the log names the versions (once, and again when they change).
+   */
+  #sayNewer(jobs: readonly Job[], views: readonly PartitionView[]): number {
+    const lines: string[] = [];
+    let n = 0;
+    for (const job of jobs) {
+      const newer = views.filter((v) => v.job === job.name && v.newer);
+      if (!newer.length) continue;
+      n += newer.length;
+      const versions = [...new Set(newer.map((v) => `v${v.sqlVersion}`))].sort().join(", ");
+      lines.push(
+        `${job.name}: ${newer.length} partition(s) built with ${versions}, newer than this ` +
+          `runner's ${job.transform.file} (${job.transform.hash.slice(0, 8)}): left as they are`,
+      );
+    }
+    this.#sayOnce("newer_version", lines);
+    return n;
+  }
+
+  /** The next round (replacing any planned one). */
+  #schedule(next: { ms: number; trigger: string }) {
     if (this.stopping || !this.#opts.setTimer) return;
-    this.#cancelFollowUp?.();
-    this.#cancelFollowUp = this.#opts.setTimer(delay, () => {
-      this.#cancelFollowUp = null;
-      this.reconcile("retry");
+    this.#cancelNext?.();
+    this.#cancelNext = this.#opts.setTimer(next.ms, () => {
+      this.#cancelNext = null;
+      this.reconcile(next.trigger);
     });
   }
 
   /** Until the earliest automatic retry falls due: at least 1 s, at most 1 h. */
-  async #nextRetryDelay(from: string, to: string): Promise<number> {
+  async #nextRetryDelay(jobs: readonly Job[], from: string, to: string): Promise<number> {
     const ctx = this.#ctx;
-    const views = await partitionStates(ctx.db, { jobs: ctx.jobs, from, to, now: ctx.now() });
+    const views = await partitionStates(ctx.db, { jobs, from, to, now: ctx.now() });
     const next = views
       .filter((v) => v.state === "failed" && v.failures < this.#opts.maxAttempts)
       .map((v) => v.nextAttemptAt ? Date.parse(v.nextAttemptAt) - ctx.now().getTime() : 0);
     if (!next.length) return 3_600_000;
     return Math.min(3_600_000, Math.max(1_000, Math.min(...next)));
   }
+}
+
+/** The log line of one run. */
+function runEntry(job: Job, day: string, runner: string, r: RunResult): Record<string, unknown> {
+  return {
+    event: "run",
+    job: job.name,
+    day,
+    trigger: "schedule",
+    runner,
+    status: r.status,
+    ...("runId" in r ? { run: r.runId } : {}),
+    ...(r.status === "succeeded" || r.status === "empty"
+      ? {
+        sql: `${job.transform.file} ${job.transform.hash.slice(0, 8)}`,
+        rows_in: r.rowsIn,
+        rows_out: r.rowsOut,
+        ms: r.ms,
+        claim_ms: r.phases.claim,
+        extract_ms: r.phases.extract,
+        tx_ms: r.phases.transaction,
+      }
+      : {}),
+    ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),
+    ...("error" in r ? { error: r.error } : {}),
+    ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
+    ...("reason" in r ? { reason: r.reason } : {}),
+    ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
+  };
 }

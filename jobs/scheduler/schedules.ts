@@ -1,7 +1,8 @@
 /** One Deno.cron per declared job; every tick asks for a reconcile. */
 import type { Job } from "../core/job.ts";
 
-type Cron = (
+/** Deno.cron's shape (tests pass a stand-in). */
+export type Cron = (
   name: string,
   schedule: string,
   options: { backoffSchedule?: number[]; signal?: AbortSignal },

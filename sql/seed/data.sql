@@ -79,7 +79,7 @@ inserted AS (
                 + 6 * (n12h - 0.5) + 0.2 * (u_temp - 0.5))) / 100
     END
   FROM w
-  ON CONFLICT (timestamp) DO UPDATE
+  ON CONFLICT (turbine, timestamp) DO UPDATE
     SET wind_speed = EXCLUDED.wind_speed, power = EXCLUDED.power,
         ambient_temperature = EXCLUDED.ambient_temperature
   RETURNING 1

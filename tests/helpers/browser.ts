@@ -6,16 +6,16 @@
  *
  * Each launch gets a fresh profile (`--user-data-dir`) under tests/.artifacts/, removed
  * on close; `--remote-debugging-port=0` and the port read from chromium's stderr.
- * Without chromium the tests fail loudly (CI installs it: `.ci/run`); `CHROMIUM=skip`
- * turns them into ignored tests; `CHROMIUM=/path/to/binary` uses another binary.
+ * Chromium is `chromium` on PATH or `CHROMIUM=/path/to/binary`; without one (or with
+ * `CHROMIUM=skip`) the tests are ignored and one line says why (helpers/binaries.ts).
+ * CI installs it (`.ci/run`) and counts an ignored test as failed.
  */
+import { findChromium } from "./binaries.ts";
 
-const env = Deno.env.get("CHROMIUM") ?? "";
-export const CHROMIUM_SKIPPED = env === "skip";
-export const CHROMIUM_PATH = env && env !== "skip" ? env : "/usr/bin/chromium";
+const chromium = findChromium();
+export const CHROMIUM_SKIPPED = !chromium.ok;
+export const CHROMIUM_PATH = chromium.ok ? chromium.path : "chromium";
 export const ARTIFACTS = new URL("../.artifacts/", import.meta.url);
-
-if (CHROMIUM_SKIPPED) console.warn("CHROMIUM=skip: the status page browser tests are ignored.");
 
 export const CHROMIUM_ARGS = [
   "--headless",

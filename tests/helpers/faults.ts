@@ -2,9 +2,9 @@
  * Connection-loss scenarios: an operation in flight in one phase (query,
  * transaction, COPY FROM, COPY TO, session, or an idle pooled connection)
  * when the server kills the session or restarts. Used by
- * tests/db_connection_loss.test.ts and bench/driver.ts (which also ran them
- * against the old postgres.js adapter, and saw it crash: README, "Database
- * driver").
+ * tests/db_connection_loss.test.ts (bench/driver.ts, since dropped, also ran
+ * them against the old postgres.js adapter, and saw it crash: README,
+ * "Database driver").
  */
 import type { Db } from "../../db/types.ts";
 import type { PrivateCluster } from "./private_cluster.ts";
@@ -25,17 +25,23 @@ async function* slowRows(): AsyncGenerator<Uint8Array> {
   }
 }
 
-/** Starts the operation of `phase`; resolves once it is surely running on the server. */
+/**
+ * Starts the operation of `phase`; resolves once it is running on the server:
+ * seen in pg_stat_activity, or (transaction, copyOut) once it produced something.
+ */
 async function start(
   db: Db | Omit<Db, "session">,
   phase: Phase,
+  cluster: PrivateCluster,
 ): Promise<{ op: Promise<unknown> }> {
   const started = Promise.withResolvers<void>();
+  const running = (queryPrefix: string) =>
+    cluster.waitForQuery("windbin", queryPrefix).then(started.resolve, started.reject);
   let op: Promise<unknown>;
   switch (phase) {
     case "query":
       op = db.query("SELECT pg_sleep(10)");
-      setTimeout(started.resolve, 300);
+      void running("SELECT pg_sleep(10)");
       break;
     case "transaction":
       op = db.transaction(async (tx) => {
@@ -47,14 +53,14 @@ async function start(
     case "copyFrom":
       op = db.transaction(async (tx) => {
         await tx.exec("CREATE TEMP TABLE t (a int)");
-        setTimeout(started.resolve, 300);
+        void running("COPY t FROM STDIN");
         await tx.copyFrom("COPY t FROM STDIN", slowRows());
       });
       break;
     case "session":
       op = (db as Db).session(async (s) => {
         await s.exec("CREATE TEMP TABLE staging (a int)");
-        setTimeout(started.resolve, 300);
+        void running("COPY staging FROM STDIN");
         await s.copyFrom("COPY staging FROM STDIN", slowRows());
       });
       break;
@@ -77,7 +83,7 @@ async function start(
       break;
   }
   op.catch(() => {});
-  // Bounded: an operation that ends before it got going fails the scenario.
+  // Bounded: an operation that ends before it got going (or is never seen) fails the scenario.
   await Promise.race([started.promise, op.then(() => {}, () => {})]);
   // Wrapped: an async function returning a promise would wait for it.
   return { op };
@@ -101,7 +107,7 @@ export async function scenario(
   phase: Phase,
   fault: Fault,
 ): Promise<Outcome> {
-  const { op } = await start(db, phase);
+  const { op } = await start(db, phase, cluster);
   if (fault === "terminate") await cluster.terminateBackends("windbin");
   else await cluster.restart(fault);
   let error: unknown;

@@ -110,3 +110,25 @@ export async function until(fn: () => Promise<boolean>, ms: number, every = 100)
   }
   return await fn();
 }
+
+/** Runs a deno.json task to its end (bounded by `ms`), stdout and stderr apart. */
+export async function runTask(
+  task: string,
+  args: string[],
+  env: Record<string, string>,
+  ms = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const line = TASKS[task];
+  if (!line?.startsWith("deno ")) throw new Error(`no deno task "${task}"`);
+  const out = await new Deno.Command("deno", {
+    args: [...line.split(/\s+/).slice(1), ...args],
+    clearEnv: true,
+    env: { ...inheritedEnv(), NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(ms),
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

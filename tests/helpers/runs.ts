@@ -1,14 +1,17 @@
 /**
  * A partition-run test bench: a fresh migrated target, a scripted source API
- * over real HTTP, the declared jobs, and helpers to read what the target holds.
+ * over real HTTP, the tests' own jobs (tests/fixtures/jobs/; the production
+ * declarations only where a test is about what they compute), and helpers to
+ * read what the target holds.
  */
 import assert from "node:assert/strict";
 import type { Db } from "../../db/types.ts";
 import { type BackendName, migratedDb } from "./databases.ts";
 import { copy, dayCopy, startFakeApi } from "./fake_api.ts";
 import { type RunDeps, type RunOptions, runPartition } from "../../jobs/core/partition_run.ts";
-import { findJob, type Job, resolveJobs } from "../../jobs/core/job.ts";
+import { findJob, type Job, type JobDeclaration, resolveJobs } from "../../jobs/core/job.ts";
 import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
+import { FIXTURE_JOBS } from "../fixtures/jobs/mod.ts";
 import type { RunnerContext } from "../../jobs/core/runner.ts";
 import { claimPartition } from "../../jobs/core/claim.ts";
 
@@ -16,13 +19,27 @@ export const DAY = "2024-01-02";
 /** A clock well after the test days: every one of them is over. */
 export const LATER = new Date("2024-06-01T12:00:00Z");
 
-export async function declaredJobs(partitionStart = "2024-01-01"): Promise<Job[]> {
-  return await resolveJobs(DECLARED_JOBS, { partitionStart, cron: "0 1 * * *" });
+/** The tests' own jobs (an API job "etl", a pure-SQL job "daily"), resolved. */
+export async function fixtureJobs(
+  partitionStart = "2024-01-01",
+  declarations: readonly JobDeclaration[] = FIXTURE_JOBS,
+): Promise<Job[]> {
+  return await resolveJobs(declarations, { partitionStart, cron: "0 1 * * *" });
+}
+
+/** The production declarations: only for tests of what the real jobs compute. */
+export async function productionJobs(partitionStart = "2024-01-01"): Promise<Job[]> {
+  return await fixtureJobs(partitionStart, DECLARED_JOBS);
 }
 
 export type Bench = Awaited<ReturnType<typeof runBench>>;
 
-export async function runBench(backend: BackendName, partitionStart = "2024-01-01") {
+/** `declarations` must hold an API job "etl" and a job "daily" (the fixtures, by default). */
+export async function runBench(
+  backend: BackendName,
+  partitionStart = "2024-01-01",
+  declarations: readonly JobDeclaration[] = FIXTURE_JOBS,
+) {
   const t = await migratedDb(backend, "target");
   const api = startFakeApi();
   const logs: string[] = [];
@@ -35,7 +52,7 @@ export async function runBench(backend: BackendName, partitionStart = "2024-01-0
     return Promise.resolve();
   };
   const clock = () => performance.now() + waited;
-  const jobs = await declaredJobs(partitionStart);
+  const jobs = await fixtureJobs(partitionStart, declarations);
   const etl = findJob(jobs, "etl");
   const deps = (extra: Partial<RunDeps> = {}): RunDeps => ({
     db: t.db,

@@ -1,33 +1,43 @@
 /**
  * A `StatusSource` for tests of the status page, over a real (PGlite or PostgreSQL)
  * target database migrated with the real migrations: the page reads what is in
- * `partitions`, `runs`, `data` and `signal`, seeded with SQL. Its `trigger()` claims the
- * partition (a `running` row and a run), then "runs" it after a short delay: writes
- * synthetic 10-minute bins (for a job without upstream) and records success.
- * Call `settle()` before closing the database: it waits for those background runs.
+ * `partitions`, `runs`, `data` and `signal`, seeded with SQL, for the tests' own jobs
+ * (`ingest`, `rollup`, with views of their own SQL; none of them a production job).
+ * Runs and views are read by the runner port's own readers (status_port.ts). Its
+ * `trigger()` claims the partition (a `running` row and a run), then "runs" it after a
+ * short delay: writes synthetic 10-minute bins (for a job without upstream) and records
+ * success. Call `settle()` before closing the database: it waits for those background runs.
  */
 import type { Db } from "../../db/types.ts";
 import type {
-  ChartBin,
-  DayChart,
+  DayView,
   PartitionState,
   PartitionView,
-  RunView,
+  RunEntry,
+  RunQuery,
   StatusSource,
+  TriggerAllResult,
   TriggerResult,
+  ViewDeclaration,
 } from "../../jobs/core/port.ts";
+import { readView, runEntries } from "../../jobs/core/status_port.ts";
 import { yesterdayOf } from "../../ui/format.ts";
 import { createMetrics, type Metrics, type RunObservation } from "../../ui/metrics.ts";
-import { createStatusApp } from "../../ui/app.tsx";
+import { createStatusApp, type StatusAppOptions } from "../../ui/app.tsx";
 import { PgliteDb } from "../../db/pglite.ts";
 import { migrate } from "../../migrations/migrate.ts";
 import type { Hono } from "hono";
+import { resolveJobs } from "../../jobs/core/job.ts";
+import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
+import { readSql } from "../../sql/load.ts";
 
 export interface TestJob {
   name: string;
-  firstDay: string;
+  firstDay: string | null;
   upstream: string[];
   sqlVersion: number;
+  /** Views with their SQL text (as resolveJobs leaves them). */
+  views?: ViewDeclaration[];
 }
 
 export interface UiSourceOptions {
@@ -37,6 +47,8 @@ export interface UiSourceOptions {
   runDelayMs?: number;
   /** Called when a triggered run finishes (e.g. `metrics.observeRun`). */
   onRunFinished?: (run: RunObservation) => void;
+  /** triggerAll() answers as when a reconcile is already running. */
+  reconcileRunning?: boolean;
 }
 
 export class TestStatusSource implements StatusSource {
@@ -46,18 +58,17 @@ export class TestStatusSource implements StatusSource {
   readonly #delay: number;
   readonly #onFinished?: (run: RunObservation) => void;
   readonly #pending = new Set<Promise<void>>();
+  reconcileRunning: boolean;
   /** How many times trigger() was called and claimed a partition. */
   started = 0;
 
   constructor(db: Db, opts: UiSourceOptions = {}) {
     this.#db = db;
     this.#now = opts.now ?? (() => new Date());
-    this.#jobs = opts.jobs ?? [
-      { name: "etl", firstDay: "2024-01-01", upstream: [], sqlVersion: 1 },
-      { name: "daily", firstDay: "2024-01-01", upstream: ["etl"], sqlVersion: 1 },
-    ];
+    this.#jobs = opts.jobs ?? fixtureJobs();
     this.#delay = opts.runDelayMs ?? 300;
     this.#onFinished = opts.onRunFinished;
+    this.reconcileRunning = opts.reconcileRunning ?? false;
   }
 
   jobs() {
@@ -68,11 +79,12 @@ export class TestStatusSource implements StatusSource {
     }));
   }
 
-  async partitions(q: { job?: string; from?: string; to?: string }): Promise<PartitionView[]> {
-    const to = q.to ?? yesterdayOf(this.#now());
+  async partitions(q: { job?: string; from: string; to: string }): Promise<PartitionView[]> {
+    const to = q.to < yesterdayOf(this.#now()) ? q.to : yesterdayOf(this.#now());
     const out: PartitionView[] = [];
     for (const job of this.#jobs) {
       if (q.job !== undefined && q.job !== job.name) continue;
+      if (job.firstDay === null) continue; // not known yet: no days
       const from = q.from && q.from > job.firstDay ? q.from : job.firstDay;
       const up = job.upstream[0] ?? null;
       const rows = await this.#db.query<{
@@ -87,9 +99,11 @@ export class TestStatusSource implements StatusSource {
         finished_at: Date | null;
         stale_upstream: boolean | null;
         up_status: string | null;
+        run_id: string | number | null;
+        runner: string | null;
       }>(
         `SELECT to_char(d, 'YYYY-MM-DD') AS day, p.status, p.rows_in, p.rows_out, p.sql_version, p.error,
-                p.attempts, p.finished_at,
+                p.attempts, p.finished_at, p.run_id, p.runner,
                 (extract(epoch FROM p.finished_at - p.started_at) * 1000)::float8 AS duration_ms,
                 u.succeeded_at > p.succeeded_at AS stale_upstream, u.status AS up_status
          FROM generate_series($2::date, $3::date, interval '1 day') AS d
@@ -101,17 +115,19 @@ export class TestStatusSource implements StatusSource {
       for (const r of rows) {
         let state: PartitionState;
         let reason: string | null = null;
-        const upOk = up === null || r.up_status === "succeeded";
-        if (r.status === "running") state = "running";
-        else if (r.status === "failed") state = "failed";
-        else if (r.status === "succeeded") {
+        const upOk = up === null || r.up_status === "succeeded" || r.up_status === "empty";
+        if (r.status === "running") {
+          state = "running";
+          reason = `run ${r.run_id} by ${r.runner}`;
+        } else if (r.status === "failed") state = "failed";
+        else if (r.status === "succeeded" || r.status === "empty") {
           if (r.sql_version !== job.sqlVersion) {
             state = "stale";
             reason = `sql: built with v${r.sql_version}, current v${job.sqlVersion}`;
           } else if (r.stale_upstream) {
             state = "stale";
             reason = `upstream: ${up} succeeded again after it`;
-          } else state = r.rows_in === 0 ? "empty" : "succeeded";
+          } else state = r.status === "empty" ? "empty" : "succeeded";
         } else if (!upOk) {
           state = "blocked";
           reason = `waits on ${up} ${r.day} (${r.up_status ?? "missing"})`;
@@ -134,94 +150,18 @@ export class TestStatusSource implements StatusSource {
     return out;
   }
 
-  async runs(limit: number): Promise<RunView[]> {
-    const rows = await this.#db.query<{
-      id: string | number;
-      job: string;
-      day: string;
-      trigger: string;
-      runner: string;
-      status: RunView["status"];
-      started_at: Date;
-      finished_at: Date | null;
-      rows_in: number | null;
-      rows_out: number | null;
-      error: string | null;
-    }>(
-      `SELECT id, job, to_char(day, 'YYYY-MM-DD') AS day, trigger, runner, status, started_at,
-              finished_at, rows_in, rows_out, error
-       FROM runs ORDER BY id DESC LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => {
-      const started = new Date(r.started_at),
-        finished = r.finished_at ? new Date(r.finished_at) : null;
-      return {
-        id: Number(r.id),
-        job: r.job,
-        day: r.day,
-        trigger: r.trigger,
-        runner: r.runner,
-        status: r.status === "succeeded" && r.rows_in === 0 ? "empty" : r.status,
-        startedAt: started.toISOString(),
-        finishedAt: finished?.toISOString() ?? null,
-        durationMs: finished ? finished.getTime() - started.getTime() : null,
-        rowsIn: r.rows_in,
-        rowsOut: r.rows_out,
-        error: r.error,
-      };
-    });
+  /** The page's own query (sql/ui/recent_runs.sql) over the runs table. */
+  runs(q: RunQuery): Promise<RunEntry[]> {
+    return runEntries(this.#db, q);
   }
 
-  async chart(day: string): Promise<DayChart> {
-    const rows = await this.#db.query<{ t: Date; name: string; value: number | null }>(
-      `SELECT d.timestamp AS t, s.name, d.value
-       FROM data d JOIN signal s ON s.id = d.signal_id
-       WHERE d.timestamp >= $1::date AND d.timestamp < $1::date + 1
-         AND s.name IN ('wind_speed_mean', 'wind_speed_min', 'wind_speed_max',
-                        'power_mean', 'power_min', 'power_max')
-       ORDER BY d.timestamp`,
-      [day],
-    );
-    const bins = new Map<string, ChartBin>();
-    for (const r of rows) {
-      const t = new Date(r.t).toISOString();
-      let b = bins.get(t);
-      if (!b) {
-        b = {
-          t,
-          wind_speed_mean: null,
-          wind_speed_min: null,
-          wind_speed_max: null,
-          power_mean: null,
-          power_min: null,
-          power_max: null,
-        };
-        bins.set(t, b);
-      }
-      b[r.name as Exclude<keyof ChartBin, "t">] = r.value;
+  /** The declared views, read by the runner's own reader (status_port.ts). */
+  async views(day: string): Promise<DayView[]> {
+    const out: DayView[] = [];
+    for (const job of this.#jobs) {
+      for (const v of job.views ?? []) out.push(await readView(this.#db, job.name, v, day));
     }
-    const list = [...bins.values()];
-    const [daily] = await this.#db.query<{ status: string }>(
-      `SELECT status FROM partitions WHERE job = 'daily' AND day = $1 AND status = 'succeeded'`,
-      [day],
-    );
-    const means = (k: "wind_speed_mean" | "power_mean") =>
-      list.map((b) => b[k]).filter((v): v is number => v !== null);
-    const power = means("power_mean"), wind = means("wind_speed_mean");
-    const maxes = list.map((b) => b.power_max).filter((v): v is number => v !== null);
-    return {
-      day,
-      bins: list,
-      daily: daily
-        ? {
-          energy_kwh: power.reduce((a, b) => a + b, 0) / 6,
-          mean_wind_speed: wind.length ? wind.reduce((a, b) => a + b, 0) / wind.length : null,
-          max_power: maxes.length ? Math.max(...maxes) : null,
-          availability: list.length / 144,
-        }
-        : null,
-    };
+    return out;
   }
 
   async trigger(job: string, day: string): Promise<TriggerResult> {
@@ -256,12 +196,15 @@ export class TestStatusSource implements StatusSource {
     return claim;
   }
 
-  async triggerAll(): Promise<{ planned: number }> {
-    const todo = (await this.partitions({})).filter((p) =>
-      p.state === "missing" || p.state === "failed" || p.state === "stale"
-    );
+  async triggerAll(): Promise<TriggerAllResult> {
+    const todo = (await this.partitions({ from: "0001-01-01", to: yesterdayOf(this.#now()) }))
+      .filter((p) => p.state === "missing" || p.state === "failed" || p.state === "stale");
+    if (todo.length === 0) return { kind: "nothing" };
+    if (this.reconcileRunning) {
+      return { kind: "busy", message: "a reconcile is already running: nothing new started" };
+    }
     for (const p of todo) await this.trigger(p.job, p.day);
-    return { planned: todo.length };
+    return { kind: "started", partitions: todo.length };
   }
 
   /** Waits for every background run. */
@@ -303,7 +246,7 @@ export class TestStatusSource implements StatusSource {
 export interface SeedPartition {
   job: string;
   day: string;
-  status: "running" | "succeeded" | "failed";
+  status: "running" | "succeeded" | "empty" | "failed";
   rowsIn?: number | null;
   rowsOut?: number | null;
   sqlVersion?: number | null;
@@ -311,57 +254,67 @@ export interface SeedPartition {
   attempts?: number;
   /** Duration of the run that finished it (ms, default 1234). */
   durationMs?: number;
-  /** When it succeeded, as an offset from now in seconds (default -3600). */
+  /** When it finished, as seconds before now (default 3600). */
   succeededAgoS?: number;
+  /** host:pid of the runner (default seed-host:4242). */
+  runner?: string;
 }
 
-/** Writes partitions rows (and one matching run each) with SQL. */
-export async function seedPartitions(db: Pick<Db, "query">, list: SeedPartition[]): Promise<void> {
-  for (const p of list) {
-    const ok = p.status === "succeeded";
-    const ago = p.succeededAgoS ?? 3600;
-    const dur = (p.durationMs ?? 1234) / 1000;
-    const [run] = await db.query<{ id: string }>(
-      `INSERT INTO runs (job, day, trigger, runner, status, started_at, finished_at, rows_in, rows_out,
-                         sql_version, error)
-       VALUES ($1, $2, 'schedule', 'seed-host:4242', $3, now() - make_interval(secs => $4::float8 + $5::float8),
-               CASE WHEN $3 = 'running' THEN NULL ELSE now() - make_interval(secs => $4::float8) END,
-               $6, $7, $8, $9)
-       RETURNING id`,
-      [
-        p.job,
-        p.day,
-        p.status,
-        ago,
-        dur,
-        p.rowsIn ?? null,
-        p.rowsOut ?? null,
-        p.sqlVersion ?? null,
-        p.error ?? null,
-      ],
-    );
-    await db.query(
-      `INSERT INTO partitions (job, day, status, attempts, failures, run_id, runner, started_at, finished_at,
-                               error, sql_version, sql_hash, rows_in, rows_out, succeeded_at, lease_until)
-       SELECT $1, $2, $3, $4, CASE WHEN $3 = 'failed' THEN 1 ELSE 0 END, $5, 'seed-host:4242',
-              r.started_at, r.finished_at, $6, $7, 'seed', $8, $9,
-              CASE WHEN $10 THEN r.finished_at END,
-              CASE WHEN $3 = 'running' THEN now() + interval '1 hour' END
-       FROM runs r WHERE r.id = $5`,
-      [
-        p.job,
-        p.day,
-        p.status,
-        p.attempts ?? 1,
-        run.id,
-        p.error ?? null,
-        p.sqlVersion ?? (ok ? 1 : null),
-        p.rowsIn ?? null,
-        p.rowsOut ?? null,
-        ok,
-      ],
-    );
-  }
+/**
+ * Writes partitions rows and one matching run each, in list order (run ids
+ * follow it), in one statement whatever the count.
+ */
+export async function seedPartitions(
+  db: Pick<Db, "query">,
+  list: SeedPartition[],
+  /** What "now" is for `succeededAgoS` (default: the database's clock). */
+  at?: Date,
+): Promise<void> {
+  if (list.length === 0) return;
+  const col = <T>(f: (p: SeedPartition) => T) => list.map(f);
+  await db.query(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int[], $5::int[], $6::int[],
+                            $7::text[], $8::int[], $9::float8[], $10::float8[], $11::text[])
+         WITH ORDINALITY AS t(job, day, status, rows_in, rows_out, sql_version, error, attempts,
+                              ago, dur, runner, n)
+     ), r AS (
+       INSERT INTO runs (job, day, trigger, runner, status, started_at, finished_at, rows_in,
+                         rows_out, sql_version, error)
+       SELECT job, day, 'schedule', runner, status,
+              coalesce($12::timestamptz, now()) - make_interval(secs => ago + dur),
+              CASE WHEN status = 'running' THEN NULL
+                   ELSE coalesce($12::timestamptz, now()) - make_interval(secs => ago) END,
+              rows_in, rows_out, sql_version, error
+       FROM input ORDER BY n
+       RETURNING id, job, day, status, runner, started_at, finished_at
+     )
+     INSERT INTO partitions (job, day, status, attempts, failures, run_id, runner, started_at,
+                             finished_at, error, sql_version, sql_hash, rows_in, rows_out,
+                             succeeded_at, success_run_id, lease_until)
+     SELECT r.job, r.day, r.status, i.attempts, CASE WHEN r.status = 'failed' THEN 1 ELSE 0 END,
+            r.id, r.runner, r.started_at, r.finished_at, i.error,
+            coalesce(i.sql_version, CASE WHEN r.status IN ('succeeded', 'empty') THEN 1 END),
+            'seed', i.rows_in, i.rows_out,
+            CASE WHEN r.status IN ('succeeded', 'empty') THEN r.finished_at END,
+            CASE WHEN r.status IN ('succeeded', 'empty') THEN r.id END,
+            CASE WHEN r.status = 'running' THEN now() + interval '1 hour' END
+     FROM r JOIN input i ON i.job = r.job AND i.day = r.day`,
+    [
+      col((p) => p.job),
+      col((p) => p.day),
+      col((p) => p.status),
+      col((p) => p.rowsIn ?? null),
+      col((p) => p.rowsOut ?? null),
+      col((p) => p.sqlVersion ?? null),
+      col((p) => p.error ?? null),
+      col((p) => p.attempts ?? 1),
+      col((p) => p.succeededAgoS ?? 3600),
+      col((p) => (p.durationMs ?? 1234) / 1000),
+      col((p) => p.runner ?? "seed-host:4242"),
+      at?.toISOString() ?? null,
+    ],
+  );
 }
 
 /** Writes synthetic 10-minute aggregates for the given bin indexes (0..143) of a day. */
@@ -386,15 +339,87 @@ export async function seedBins(db: Pick<Db, "query">, day: string, bins: number[
   );
 }
 
+// ---- the page tests' own jobs ------------------------------------------------------
+
+/** A chart view of the seeded 10-minute signals (the test's own SQL). */
+export const FIXTURE_CHART: ViewDeclaration = {
+  kind: "chart",
+  title: "10-minute mean over the min–max band",
+  binMinutes: 10,
+  series: [
+    {
+      column: "wind_mean",
+      label: "Wind speed",
+      unit: "m/s",
+      digits: 1,
+      band: { min: "wind_min", max: "wind_max" },
+    },
+    {
+      column: "power_mean",
+      label: "Power",
+      unit: "kW",
+      digits: 0,
+      band: { min: "power_min", max: "power_max" },
+    },
+  ],
+  sql: `SELECT to_char(d.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t,
+               max(d.value) FILTER (WHERE s.name = 'wind_speed_mean') AS wind_mean,
+               max(d.value) FILTER (WHERE s.name = 'wind_speed_min') AS wind_min,
+               max(d.value) FILTER (WHERE s.name = 'wind_speed_max') AS wind_max,
+               max(d.value) FILTER (WHERE s.name = 'power_mean') AS power_mean,
+               max(d.value) FILTER (WHERE s.name = 'power_min') AS power_min,
+               max(d.value) FILTER (WHERE s.name = 'power_max') AS power_max
+        FROM data d JOIN signal s ON s.id = d.signal_id
+        WHERE d.timestamp >= ($1::date)::timestamp AT TIME ZONE 'UTC'
+          AND d.timestamp < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'
+        GROUP BY d.timestamp ORDER BY d.timestamp`,
+};
+
+/** Numbers of a day, computed from the seeded signals once `job` succeeded that day. */
+export function fixtureNumbers(job: string): ViewDeclaration {
+  return {
+    kind: "numbers",
+    title: "Day numbers",
+    numbers: [
+      { column: "energy_kwh", label: "energy", unit: "kWh", digits: 0 },
+      { column: "availability_pct", label: "availability", unit: "%", digits: 1 },
+    ],
+    sql: `SELECT sum(d.value) FILTER (WHERE s.name = 'power_mean') / 6 AS energy_kwh,
+                 count(DISTINCT d.timestamp) * 100.0 / 144 AS availability_pct
+          FROM data d JOIN signal s ON s.id = d.signal_id
+          WHERE d.timestamp >= ($1::date)::timestamp AT TIME ZONE 'UTC'
+            AND d.timestamp < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'
+            AND EXISTS (SELECT 1 FROM partitions
+                        WHERE job = '${job}' AND day = $1::date AND status = 'succeeded')
+          HAVING count(*) > 0`,
+  };
+}
+
+/** The page tests' jobs: `ingest` (no upstream, a chart) and `rollup` (after it, numbers). */
+export function fixtureJobs(sqlVersion = 2): TestJob[] {
+  return [
+    { name: "ingest", firstDay: "2024-01-01", upstream: [], sqlVersion, views: [FIXTURE_CHART] },
+    {
+      name: "rollup",
+      firstDay: "2024-01-01",
+      upstream: ["ingest"],
+      sqlVersion,
+      views: [fixtureNumbers("rollup")],
+    },
+  ];
+}
+
 // ---- a whole fixture: database, source, metrics, app ------------------------------
 
 /** "Now" of the fixture: yesterday is 2024-01-10, so each job has 10 days. */
 export const FIXTURE_NOW = new Date("2024-01-11T08:00:00Z");
 export const FIXTURE_TOKEN = "test-token-" + "0123456789abcdef";
+/** Where the seeded errors and runners point: must never reach a visitor who is not logged in. */
+export const FIXTURE_SECRETS = ["10.20.30.40", "worker-7.internal", "seed-host", ":4242"];
 
 /** The seeded states, by job and day (what the page must show). */
 export const FIXTURE_STATES: Record<string, Record<string, PartitionState>> = {
-  etl: {
+  ingest: {
     "2024-01-01": "succeeded",
     "2024-01-02": "succeeded",
     "2024-01-03": "empty",
@@ -406,7 +431,7 @@ export const FIXTURE_STATES: Record<string, Record<string, PartitionState>> = {
     "2024-01-09": "succeeded",
     "2024-01-10": "missing",
   },
-  daily: {
+  rollup: {
     "2024-01-01": "succeeded",
     "2024-01-02": "stale",
     "2024-01-03": "missing",
@@ -433,28 +458,29 @@ export async function seedFixture(db: Pick<Db, "query">): Promise<void> {
     job,
     day,
     status: "succeeded",
-    rowsIn: job === "etl" ? 1440 : 864,
-    rowsOut: job === "etl" ? 1152 : 1,
+    rowsIn: job === "ingest" ? 1440 : 864,
+    rowsOut: job === "ingest" ? 1152 : 1,
     sqlVersion: 2,
     ...extra,
   });
   await seedPartitions(db, [
-    ok("etl", "2024-01-01", { durationMs: 512 }),
-    ok("etl", "2024-01-02", { rowsIn: 1000, rowsOut: 800, succeededAgoS: 600 }),
-    ok("etl", "2024-01-03", { rowsIn: 0, rowsOut: 0 }),
+    ok("ingest", "2024-01-01", { durationMs: 512 }),
+    ok("ingest", "2024-01-02", { rowsIn: 1000, rowsOut: 800, succeededAgoS: 600 }),
+    ok("ingest", "2024-01-03", { status: "empty", rowsIn: 0, rowsOut: 0 }),
     {
-      job: "etl",
+      job: "ingest",
       day: "2024-01-04",
       status: "failed",
       attempts: 3,
-      error: "extract: GET /data?date=2024-01-04 answered 503 Service Unavailable after 4 attempts",
+      error: "the source API answered 503 Service Unavailable " +
+        "(http://10.20.30.40:8000/data?date=2024-01-04) (gave up after 4 attempts)",
     },
-    { job: "etl", day: "2024-01-05", status: "running" },
-    ok("etl", "2024-01-06", { sqlVersion: 1 }),
-    ok("etl", "2024-01-09", { durationMs: 75_300 }),
-    ok("daily", "2024-01-01"),
-    ok("daily", "2024-01-02", { succeededAgoS: 7200 }),
-    { job: "daily", day: "2024-01-09", status: "failed", error: "division by zero" },
+    { job: "ingest", day: "2024-01-05", status: "running", runner: "worker-7.internal:4242" },
+    ok("ingest", "2024-01-06", { sqlVersion: 1 }),
+    ok("ingest", "2024-01-09", { durationMs: 75_300 }),
+    ok("rollup", "2024-01-01"),
+    ok("rollup", "2024-01-02", { succeededAgoS: 7200 }),
+    { job: "rollup", day: "2024-01-09", status: "failed", error: "division by zero" },
   ]);
   for (const [day, n] of Object.entries(FIXTURE_BINS)) {
     const bins = n === 144
@@ -477,9 +503,11 @@ export async function uiFixture(
   opts: {
     runDelayMs?: number;
     refreshSeconds?: number;
-    /** Another "now" and data set (default: FIXTURE_NOW and seedFixture). */
+    /** Another "now", data set and jobs (default: FIXTURE_NOW, seedFixture, fixtureJobs()). */
     now?: Date;
     seed?: (db: Db) => Promise<void>;
+    jobs?: TestJob[];
+    app?: Partial<StatusAppOptions>;
   } = {},
 ): Promise<UiFixture> {
   const now = opts.now ?? FIXTURE_NOW;
@@ -492,10 +520,7 @@ export async function uiFixture(
       now: () => now,
       runDelayMs: opts.runDelayMs,
       onRunFinished: (r) => metrics.observeRun(r),
-      jobs: [
-        { name: "etl", firstDay: "2024-01-01", upstream: [], sqlVersion: 2 },
-        { name: "daily", firstDay: "2024-01-01", upstream: ["etl"], sqlVersion: 2 },
-      ],
+      jobs: opts.jobs ?? fixtureJobs(),
     });
     const app = createStatusApp({
       source,
@@ -503,12 +528,13 @@ export async function uiFixture(
       now: () => now,
       metrics,
       refreshSeconds: opts.refreshSeconds,
+      ...opts.app,
     });
     return {
       db,
       source,
       metrics,
-      app,
+      app: app as unknown as Hono,
       async close() {
         try {
           await source.settle();
@@ -525,52 +551,103 @@ export async function uiFixture(
 
 let template: Promise<Blob> | undefined;
 
-/** Two months of history with a bit of everything, for the README's screenshot. */
+// ---- the README's screenshot: the production jobs' views over three years -------------
+
 export const SHOWCASE_NOW = new Date("2024-03-01T09:30:00Z");
+export const SHOWCASE_FIRST_DAY = "2021-03-01";
+const SHOWCASE_CHART_DAYS = ["2024-02-19", "2024-02-25", "2024-02-26"];
+
+/**
+ * The declared jobs (etl, daily) as the showcase's TestJobs: their real views, over three
+ * years of history with a bit of everything.
+ */
+export async function showcaseJobs(): Promise<TestJob[]> {
+  const jobs = await resolveJobs(DECLARED_JOBS, {
+    partitionStart: SHOWCASE_FIRST_DAY,
+    cron: "0 1 * * *",
+  });
+  return jobs.map((j) => ({
+    name: j.name,
+    firstDay: j.firstDay,
+    upstream: [...j.upstream],
+    sqlVersion: 2,
+    views: [...j.views],
+  }));
+}
 
 export async function seedShowcase(db: Pick<Db, "query">): Promise<void> {
-  const list: SeedPartition[] = [];
-  const days: string[] = [];
-  for (let d = Temporal.PlainDate.from("2024-01-01"); d.month <= 2; d = d.add({ days: 1 })) {
-    days.push(d.toString());
-  }
-  const etl = (day: string): SeedPartition["status"] | "missing" | "stale" | "empty" => {
+  type Kind = "succeeded" | "empty" | "failed" | "running" | "stale" | "missing";
+  const etl = (day: string): Kind => {
+    if (day < "2021-06-01") return "empty"; // before the source had readings
     if (day >= "2024-02-27") return day === "2024-02-27" ? "running" : "missing";
-    if (["2024-01-17", "2024-02-08", "2024-02-09"].includes(day)) return "failed";
-    if (day >= "2024-01-22" && day <= "2024-01-26") return "stale";
-    if (day === "2024-02-14") return "empty";
+    if (day >= "2022-07-04" && day <= "2022-07-08") return "missing";
+    if (
+      ["2021-08-10", "2022-11-02", "2022-11-03", "2023-06-14", "2024-02-08", "2024-02-09"]
+        .includes(day)
+    ) return "failed";
+    if (day >= "2023-01-16" && day <= "2023-01-20") return "stale";
     return "succeeded";
   };
+  const done: SeedPartition[] = [], empties: SeedPartition[] = [];
+  const last = Temporal.PlainDate.from("2024-02-29");
+  const days: string[] = [];
+  for (
+    let d = Temporal.PlainDate.from(SHOWCASE_FIRST_DAY);
+    Temporal.PlainDate.compare(d, last) <= 0;
+    d = d.add({ days: 1 })
+  ) {
+    days.push(d.toString());
+  }
   for (const [i, day] of days.entries()) {
     const e = etl(day);
-    if (e === "missing") continue;
+    // Run by the 01:00 UTC schedule of the next day.
+    const ago = (SHOWCASE_NOW.getTime() - Date.parse(`${day}T00:00:00Z`)) / 1000 - 90_000 -
+      (i % 50);
     const ms = 900 + ((i * 337) % 1400);
+    if (e === "missing") continue;
+    if (e === "empty") {
+      // The first months were backfilled last (PARTITION_START moved back): nothing there.
+      for (const job of ["etl", "daily"]) {
+        empties.push({
+          job,
+          day,
+          status: "empty",
+          rowsIn: 0,
+          rowsOut: 0,
+          sqlVersion: 2,
+          durationMs: 40,
+          succeededAgoS: 3600 - i,
+        });
+      }
+      continue;
+    }
     if (e === "failed") {
-      list.push({
+      done.push({
         job: "etl",
         day,
         status: "failed",
         attempts: 4,
         durationMs: 61_000,
-        error: `extract: GET /data?date=${day} timed out after 60000 ms (4 attempts)`,
+        succeededAgoS: ago,
+        error:
+          `the source API did not answer within 60000 ms (http://10.20.30.40:8000) (gave up after 4 attempts)`,
       });
     } else if (e === "running") {
-      list.push({ job: "etl", day, status: "running" });
+      done.push({ job: "etl", day, status: "running", succeededAgoS: 0 });
     } else {
-      list.push({
+      done.push({
         job: "etl",
         day,
         status: "succeeded",
-        rowsIn: e === "empty" ? 0 : 1440,
-        rowsOut: e === "empty" ? 0 : 1152,
+        rowsIn: 1440,
+        rowsOut: 1152,
         sqlVersion: e === "stale" ? 1 : 2,
         durationMs: ms,
-        succeededAgoS: 86_400 * (days.length - i),
+        succeededAgoS: ago,
       });
     }
-    const upOk = e === "succeeded" || e === "stale" || e === "empty";
-    if (upOk && day !== "2024-02-20" && day !== "2024-02-21") {
-      list.push({
+    if ((e === "succeeded" || e === "stale") && day !== "2024-02-20" && day !== "2024-02-21") {
+      done.push({
         job: "daily",
         day,
         status: day === "2024-02-02" ? "failed" : "succeeded",
@@ -579,12 +656,14 @@ export async function seedShowcase(db: Pick<Db, "query">): Promise<void> {
         sqlVersion: 2,
         durationMs: 40 + (i % 7) * 9,
         error: day === "2024-02-02" ? "numeric field overflow" : null,
-        succeededAgoS: 86_400 * (days.length - i) - 60,
+        succeededAgoS: ago - 60,
       });
     }
   }
-  await seedPartitions(db, list);
-  for (const day of ["2024-02-19", "2024-02-25", "2024-02-26"]) {
+  await seedPartitions(db, [...done, ...empties], SHOWCASE_NOW);
+  const transform = await readSql("daily/daily_summary.v1.sql");
+  for (const day of SHOWCASE_CHART_DAYS) {
     await seedBins(db, day, Array.from({ length: 144 }, (_, i) => i));
+    await db.query(transform, [day]);
   }
 }

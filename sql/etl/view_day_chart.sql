@@ -1,4 +1,5 @@
--- The etl job's 10-minute bins of day $1, one row per bin, for the status page's chart.
+-- The status page's chart of the etl job for UTC day $1: one row per
+-- 10-minute bin with its mean, min and max of wind speed and power.
 SELECT to_char(d.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS t,
        max(d.value) FILTER (WHERE s.name = 'wind_speed_mean') AS wind_speed_mean,
        max(d.value) FILTER (WHERE s.name = 'wind_speed_min') AS wind_speed_min,
@@ -8,7 +9,9 @@ SELECT to_char(d.timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS 
        max(d.value) FILTER (WHERE s.name = 'power_max') AS power_max
 FROM data d
 JOIN signal s ON s.id = d.signal_id
-WHERE d.timestamp >= ($1::date)::timestamp AT TIME ZONE 'UTC'
+WHERE s.name IN ('wind_speed_mean', 'wind_speed_min', 'wind_speed_max',
+                 'power_mean', 'power_min', 'power_max')
+  AND d.timestamp >= ($1::date)::timestamp AT TIME ZONE 'UTC'
   AND d.timestamp < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'
 GROUP BY d.timestamp
 ORDER BY d.timestamp
