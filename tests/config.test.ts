@@ -224,6 +224,7 @@ Deno.test("config: every command validates what it reads, and only that", () => 
     MAX_ATTEMPTS: "0",
     RETRY_DELAY_SECONDS: "0",
     TRUST_PROXY: "perhaps",
+    WATCH_SECONDS: "0",
   };
   for (const s of SETTINGS.filter((s) => s.kind === "windbin")) {
     assert.ok(s.name in invalid, `a test value for ${s.name}`);

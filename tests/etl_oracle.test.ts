@@ -52,7 +52,7 @@ async function fixture(source: Db) {
     -- 23:59:59 belongs to the day (the reference lost it); a 1-second outlier
     INSERT INTO data VALUES ('${DAY} 23:59:59Z', 99.5, 12345.5, 1);
     -- the last second of the previous day and midnight of the next are not part of it
-    INSERT INTO data VALUES ('2024-01-01 23:59:59Z', 1, 1, 1) ON CONFLICT (timestamp) DO NOTHING;
+    INSERT INTO data VALUES ('2024-01-01 23:59:59Z', 1, 1, 1) ON CONFLICT (turbine, timestamp) DO NOTHING;
   `);
 }
 
