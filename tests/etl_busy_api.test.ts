@@ -26,17 +26,24 @@ testBackends(
     let conn: Deno.Conn | null = null;
     try {
       await seed(source.db, { from: "2024-01-01", days: 3, everySeconds: 60 });
-      await seed(source.db, { from: "2024-02-01", days: 1, everySeconds: 1 });
-      // The slow client: asks for a 1-second day as JSON (megabytes, more than the
+      await seed(source.db, { from: "2024-02-01", days: 2, everySeconds: 1 });
+      // The slow client: asks for two 1-second days as JSON (~20 MB, more than the
       // sockets buffer), reads the status line, then nothing until it goes away.
       conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
       await conn.write(new TextEncoder().encode(
-        `GET /data?date=2024-02-01&variables=wind_speed,power HTTP/1.1\r\nHost: x\r\n` +
+        `GET /data?start=2024-02-01&end=2024-02-02T23:59:59Z` +
+          `&variables=wind_speed,power,ambient_temperature HTTP/1.1\r\nHost: x\r\n` +
           `Authorization: Bearer ${token}\r\nAccept: application/json\r\n\r\n`,
       ));
       const head = new Uint8Array(1024);
       const n = await conn.read(head);
       assert.match(new TextDecoder().decode(head.subarray(0, n ?? 0)), /^HTTP\/1.1 200/);
+      // The one stream is taken: another request is refused at once.
+      const probe = await fetch(`${url}/data?date=2024-01-01&variables=power`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await probe.body?.cancel();
+      assert.equal(probe.status, 503, "the slow client holds the only stream");
       const held = conn;
       const release = setTimeout(() => held.close(), HOLD_MS);
       const logs: string[] = [];
@@ -48,7 +55,8 @@ testBackends(
           clock: () => performance.now(),
           log: (m) => logs.push(m),
         }),
-        ["--from", "2024-01-01", "--to", "2024-01-03", "--concurrency", "1"],
+        // --force: straight to /data (a plan that looks for stale days asks /fingerprints first).
+        ["--from", "2024-01-01", "--to", "2024-01-03", "--force", "--concurrency", "1"],
       );
       clearTimeout(release);
       const waited = performance.now() - t0;

@@ -29,7 +29,7 @@ function etl(args: string[], env: Record<string, string>): Promise<Out> {
     args: ["task", "-q", "etl", ...args],
     // Only what the test sets: a TARGET_DATABASE_URL of the caller must not leak in.
     clearEnv: true,
-    env: { ...inherited(), NO_COLOR: "1", ETL_ATTEMPTS: "2", ...env },
+    env: { ...inherited(), NO_COLOR: "1", ETL_RETRY_SECONDS: "2", ...env },
     stdout: "piped",
     stderr: "piped",
   });
@@ -64,9 +64,9 @@ Deno.test("etl cli: --help, and bad usage exits 2 naming the problem", async () 
   const unknown = await etl(["--date", DAY, "--frobnicate"], {});
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /frobnicate/);
-  const config = await etl(["--date", DAY], { ETL_ATTEMPTS: "zero" });
+  const config = await etl(["--date", DAY], { ETL_RETRY_SECONDS: "zero" });
   assert.equal(config.code, 2);
-  assert.match(config.stderr, /ETL_ATTEMPTS must be a whole number/);
+  assert.match(config.stderr, /ETL_RETRY_SECONDS must be a whole number/);
 });
 
 Deno.test("etl cli: on the embedded database, success prints a summary and exits 0; a 401 exits 1", async () => {
