@@ -193,7 +193,10 @@ Deno.test({
         ),
         third.lines.join("\n"),
       );
-      assert.match(third.raw, /"trigger":"startup","planned":2,"ran":2,"succeeded":2,/);
+      assert.match(
+        third.raw,
+        /"trigger":"startup",("to":"[\d-]+",)?"planned":2,"ran":2,"succeeded":2,/,
+      );
     } finally {
       await Deno.remove(dataDir, { recursive: true });
     }
@@ -296,7 +299,10 @@ Deno.test({
       );
       assert.ok(start.lines.includes("  token:       yours, from API_TOKEN (not shown)"));
       assert.ok(!start.raw.includes(token));
-      assert.match(start.raw, /"trigger":"startup","planned":2,"ran":2,"succeeded":2,/);
+      assert.match(
+        start.raw,
+        /"trigger":"startup",("to":"[\d-]+",)?"planned":2,"ran":2,"succeeded":2,/,
+      );
     } finally {
       await source.close();
       await target.close();

@@ -39,8 +39,9 @@ async function main(): Promise<number> {
   }
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
-  // Only a plan without --from starts at the jobs' first days (asked of the source).
-  const ctx = await openRunner("etl", cfg, { firstDays: !args.date && !args.from });
+  // A plan is bounded by the jobs' first days (asked of the source: one small request);
+  // --date runs its day whatever they are.
+  const ctx = await openRunner("etl", cfg, { firstDays: !args.date });
   if (args.timings) {
     timings.mark("connect+schema");
     ctx.mark = timings.mark;
