@@ -107,11 +107,15 @@ Deno.test("copy body: framing errors stop at once; a missing trailer is a trunca
   const cut = new CopyBodyCheck(DAY, VARS, new FingerprintHasher(VARS));
   cut.push(body.subarray(0, body.length - 2));
   assert.throws(() => cut.end(), TransientError);
-  const extra = new CopyBodyCheck(DAY, VARS, new FingerprintHasher(VARS));
-  assert.throws(
-    () => extra.push(concatBytes([body, new Uint8Array([0])])),
-    /bytes after the end-of-data trailer/,
-  );
+  const extra = concatBytes([body, new Uint8Array([0, 4, 0, 0])]);
+  // Whole, and cut anywhere near the end (the trailer then ends a row carried over).
+  for (const cut of [extra.length, extra.length - 1, extra.length - 4, extra.length - 7, 30]) {
+    const c = new CopyBodyCheck(DAY, VARS, new FingerprintHasher(VARS));
+    assert.throws(() => {
+      c.push(extra.subarray(0, cut));
+      c.push(extra.subarray(cut));
+    }, /bytes after the end-of-data trailer/);
+  }
   for (const [byte, message] of [[12, /rows with OIDs/], [14, /flags this reader does not/]]) {
     const flagged = body.slice();
     flagged[byte as number] = 1;

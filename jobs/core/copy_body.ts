@@ -89,17 +89,30 @@ export class CopyBodyCheck {
     const at = this.bytes;
     this.bytes += chunk.length;
     if (this.#ended) this.#malformed(at, "bytes after the end-of-data trailer");
-    let buf = chunk;
-    let base = at;
-    if (this.#carry) {
-      buf = new Uint8Array(this.#carry.length + chunk.length);
-      buf.set(this.#carry, 0);
-      buf.set(chunk, this.#carry.length);
-      base = at - this.#carry.length;
+    let from = 0;
+    const carry = this.#carry;
+    if (carry) {
+      // A row (or the header) began in the previous chunk: finish it with as few of
+      // this chunk's bytes as it needs, rather than copying the whole chunk.
       this.#carry = null;
+      const base = at - carry.length;
+      for (let take = Math.min(chunk.length, 256);; take = Math.min(chunk.length, take * 4)) {
+        const joined = new Uint8Array(carry.length + take);
+        joined.set(carry, 0);
+        joined.set(chunk.subarray(0, take), carry.length);
+        const used = this.#parse(joined, base, 0);
+        if (used > carry.length || take === chunk.length) {
+          if (used < carry.length) {
+            this.#carry = joined.slice(used);
+            return;
+          }
+          from = used - carry.length;
+          break;
+        }
+      }
     }
-    const used = this.#parse(buf, base);
-    if (used < buf.length) this.#carry = buf.slice(used);
+    const used = this.#parse(chunk, at, from);
+    if (used < chunk.length) this.#carry = chunk.slice(used);
   }
 
   /** The body ended: it must have ended with the trailer. */
@@ -146,9 +159,16 @@ export class CopyBodyCheck {
     }
   }
 
-  /** Reads what it can of `buf` (whose first byte is body byte `base`); returns the bytes used. */
-  #parse(buf: Uint8Array, base: number): number {
-    let o = 0;
+  /**
+   * Reads what it can of `buf` from `from` (`buf[0]` is body byte `base`); returns the
+   * offset of the first byte it could not use yet (a row not all there).
+   */
+  #parse(buf: Uint8Array, base: number, from: number): number {
+    let o = from;
+    if (this.#ended) {
+      if (o < buf.length) this.#malformed(base + o, "bytes after the end-of-data trailer");
+      return o;
+    }
     if (!this.#headerDone) {
       if (buf.length < HEADER) return 0;
       for (let i = 0; i < SIGNATURE.length; i++) {
