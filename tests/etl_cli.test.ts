@@ -130,10 +130,16 @@ Deno.test({
     const oneExited = Promise.withResolvers<void>();
     try {
       // The source holds its answer until one process has exited: the other one, which
-      // claimed the day, stays inside its claim until then. Both reaching the source (two
-      // claims) would hold both, and the bound below would fail the test.
+      // claimed the day, stays inside its claim until then. Both ask the source early (the
+      // request starts while the target opens); the busy one drops its request, unread.
+      let dropped = 0;
       api.answer(async (req) => {
-        await oneExited.promise;
+        const gone = new Promise<void>((ok) => req.signal.addEventListener("abort", () => ok()));
+        const first = await Promise.race([
+          oneExited.promise.then(() => "answer"),
+          gone.then(() => "dropped"),
+        ]);
+        if (first === "dropped") dropped++;
         return copy(dayCopy(DAY, 60))(req);
       });
       const env = {
@@ -150,7 +156,8 @@ Deno.test({
       assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
       const busy = a.code === 3 ? a : b;
       assert.match(busy.stderr, /etl 2024-01-02 is busy: run \d+ by .* holds it/);
-      assert.equal(api.requests.length, 1, "only the claim holder asked the source");
+      assert.equal(api.requests.length, 2, "each asked the source once");
+      assert.equal(dropped, 1, "the busy one dropped its request unread");
       const [{ n }] = await target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
       assert.equal(n, 1152);
     } finally {

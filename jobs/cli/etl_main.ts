@@ -3,6 +3,10 @@ import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
 import { loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 import { Timings } from "../core/timings.ts";
+import { DECLARED_JOBS } from "../declarations/mod.ts";
+import { resolveApiToken } from "../token.ts";
+import { isOver } from "../core/days.ts";
+import { earlyFetch } from "./early_fetch.ts";
 
 // Process start and module loading end here (for --timings).
 const timings = new Timings();
@@ -39,9 +43,28 @@ async function main(): Promise<number> {
   }
   const tty = Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
+  // One day of one API job on PostgreSQL: its request starts now, while the target opens
+  // (early_fetch.ts).
+  const input = DECLARED_JOBS.find((j) => j.name === args.job)?.input;
+  const token = input?.kind === "api" && args.date &&
+      (args.flags.allowPartial || isOver(args.date, new Date()))
+    ? await resolveApiToken(cfg).catch(() => null)
+    : null;
+  const early = token && input?.kind === "api" && cfg.targetDatabaseUrl
+    ? earlyFetch(fetch, {
+      apiUrl: cfg.sourceApiUrl,
+      token,
+      day: args.date!,
+      variables: input.variables,
+    }, AbortSignal.any([stop.signal, AbortSignal.timeout(cfg.etlTimeoutMs)]))
+    : null;
   // A plan is bounded by the jobs' first days (asked of the source: one small request);
   // --date runs its day whatever they are.
-  const ctx = await openRunner("etl", cfg, { firstDays: !args.date });
+  const ctx = await openRunner("etl", cfg, { firstDays: !args.date }).catch((e) => {
+    early?.close();
+    throw e;
+  });
+  if (early) ctx.fetch = early.fetch;
   if (args.timings) {
     timings.mark("connect+schema");
     ctx.mark = timings.mark;
@@ -56,6 +79,7 @@ async function main(): Promise<number> {
       signal: stop.signal,
     });
   } finally {
+    early?.close();
     await ctx.db.close();
     for (const [name, fn] of Object.entries(handlers)) {
       Deno.removeSignalListener(name as Deno.Signal, fn);
