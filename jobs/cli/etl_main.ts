@@ -1,7 +1,13 @@
-/** Edge of `deno task etl`: environment, database, signals, exit code. */
+/**
+ * Edge of `deno task etl`: environment, database, signals, exit code. While
+ * a running start or scheduler holds the embedded target, the command runs
+ * in that process instead (remote.ts).
+ */
 import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
 import { loadConfig } from "../../config/config.ts";
-import { openRunner, reportFatal } from "../open_runner.ts";
+import { openRunner, reportFatal, type Runner } from "../open_runner.ts";
+import { heldBy, runRemote } from "./remote.ts";
+import { progressLine, thisTerminal } from "./terminal.ts";
 
 async function main(): Promise<number> {
   let args;
@@ -32,22 +38,30 @@ async function main(): Promise<number> {
   for (const [name, fn] of Object.entries(handlers)) {
     Deno.addSignalListener(name as Deno.Signal, fn);
   }
-  const tty = Deno.stderr.isTerminal();
-  const encoder = new TextEncoder();
-  // A plan is bounded by the jobs' first days (asked of the source: one small request);
-  // --date runs its day whatever they are.
-  const ctx = await openRunner("etl", cfg, { firstDays: !args.date });
+  const terminal = thisTerminal();
+  const io = {
+    out: (l: string) => console.log(l),
+    err: (l: string) => console.error(l),
+    progress: terminal.stderr ? progressLine() : undefined,
+    signal: stop.signal,
+  };
   try {
-    return await runCli(args, ctx, {
-      out: (l) => console.log(l),
-      err: (l) => console.error(l),
-      progress: tty
-        ? (l) => Deno.stderr.writeSync(encoder.encode(l === null ? "\r\x1b[2K" : `\r\x1b[2K${l}`))
-        : undefined,
-      signal: stop.signal,
-    });
+    let ctx: Runner;
+    try {
+      // A plan is bounded by the jobs' first days (asked of the source: one small request);
+      // --date runs its day whatever they are.
+      ctx = await openRunner("etl", cfg, { firstDays: !args.date });
+    } catch (e) {
+      const holder = await heldBy(e, cfg);
+      if (!holder) throw e;
+      return await runRemote(holder, "etl", Deno.args, { ...io, terminal });
+    }
+    try {
+      return await runCli(args, ctx, io);
+    } finally {
+      await ctx.db.close();
+    }
   } finally {
-    await ctx.db.close();
     for (const [name, fn] of Object.entries(handlers)) {
       Deno.removeSignalListener(name as Deno.Signal, fn);
     }
