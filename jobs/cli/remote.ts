@@ -38,7 +38,7 @@ export async function heldBy(e: unknown, cfg: Config): Promise<RunningHolder | n
   const record = await currentHolder(embeddedDir(cfg.dataDir, "target"));
   if (!record?.page) return null;
   const url = `http://${record.page}`;
-  const who = describe({ command: record.command, pid: record.pid, url });
+  const who = describeHolder({ command: record.command, pid: record.pid, url });
   const token = await resolveApiToken(cfg).catch((err) => {
     if (!(err instanceof ConfigError)) throw err;
     throw new ConfigError(
@@ -75,7 +75,7 @@ export async function heldBy(e: unknown, cfg: Config): Promise<RunningHolder | n
   return { command: record.command, pid: record.pid, url, token };
 }
 
-export function describe(h: Pick<RunningHolder, "command" | "pid" | "url">): string {
+export function describeHolder(h: Pick<RunningHolder, "command" | "pid" | "url">): string {
   return `the running \`deno task ${h.command}\` (pid ${h.pid}) on ${h.url}`;
 }
 
@@ -96,7 +96,7 @@ export async function runRemote(
   args: string[],
   io: RemoteIo,
 ): Promise<number> {
-  const who = describe(h);
+  const who = describeHolder(h);
   io.err(`${command}: talking to ${who} (it holds the embedded target database)`);
   const headers = {
     authorization: `Bearer ${h.token}`,
