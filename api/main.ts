@@ -6,8 +6,10 @@
  * default demo data. Against a real database API_TOKEN is required, and an empty
  * database gets the demo data only with SEED_DEMO=true (docker-compose.yml).
  */
-import { ConfigError, loadConfig } from "../config/config.ts";
-import { openMigrated } from "../migrations/open.ts";
+import { type Config, ConfigError, loadConfig } from "../config/config.ts";
+import { embeddedDir, openMigrated } from "../migrations/open.ts";
+import { DatabaseLockedError } from "../db/dir_lock.ts";
+import { currentHolder } from "../db/holder.ts";
 import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
     dataDir: cfg.dataDir,
     // One database stream per API stream slot: a full pool is the API's 503, never a wait.
     maxStreams: cfg.apiStreams,
+  }).catch(async (e) => {
+    throw (await servedAlready(e, cfg)) ?? e;
   });
   try {
     let token = cfg.apiToken;
@@ -73,6 +77,25 @@ async function main(): Promise<void> {
   } finally {
     await db.close();
   }
+}
+
+/** `deno task start` holds the embedded source and serves its API already. */
+class ServedAlready extends Error {
+  override name = "ServedAlready";
+}
+
+/** When `e` is the embedded source's lock, held by a running start: what to say instead. */
+async function servedAlready(e: unknown, cfg: Config): Promise<ServedAlready | null> {
+  if (!(e instanceof DatabaseLockedError) || cfg.sourceDatabaseUrl) return null;
+  const holder = await currentHolder(embeddedDir(cfg.dataDir, "source"));
+  if (holder?.command !== "start" || !holder.api) return null;
+  const base = `http://${holder.api}`;
+  return new ServedAlready(
+    `the running \`deno task start\` (pid ${holder.pid}) already serves the source API on ` +
+      `${base} (docs: ${base}/docs), with the token it uses (API_TOKEN, or ` +
+      `${cfg.dataDir.replace(/\/+$/, "")}/api-token): no second API is needed. To run ` +
+      `\`deno task serve\` on its own, stop that start first.`,
+  );
 }
 
 /**
@@ -138,6 +161,10 @@ if (import.meta.main) {
     await main();
     Deno.exit(0);
   } catch (e) {
+    if (e instanceof ServedAlready) {
+      console.error(`serve: ${e.message}`);
+      Deno.exit(2);
+    }
     console.error(describeFatal(e));
     Deno.exit(1);
   }

@@ -11,7 +11,7 @@ import type { RunResult } from "../core/partition_run.ts";
 import { makePlan, type Plan, type PlanItem, type Selection } from "../core/plan.ts";
 import { partitionStates } from "../core/states.ts";
 import { type Outcome, runPlan, summarize, type Summary } from "../core/run_plan.ts";
-import { isOver, utcDay, yesterday } from "../core/days.ts";
+import { dayCount, isOver, utcDay, yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { sweepAbandoned } from "../core/claim.ts";
 import { earliestFirstDay } from "../core/catalog.ts";
@@ -56,6 +56,11 @@ failed or were blocked (the day's previous data is untouched), 2 bad usage or
 configuration (or a day that is not over, without --allow-partial), 3 a
 partition was being run by another runner, 130/143 stopped by SIGINT/SIGTERM
 (runs in flight rolled back, claims released).
+
+While a \`deno task start\` or \`deno task scheduler\` holds the embedded target
+database, etl asks that process to run the command (its status page,
+RUNNER_PORT, with the API token): the same output and exit codes; Ctrl-C
+cancels the runs it started there.
 
 ${settingsHelp("etl")}`;
 
@@ -176,7 +181,21 @@ export function selectJobs(jobs: readonly Job[], name: string): Job[] {
   return name === "all" ? [...jobs] : [findJob(jobs, name)];
 }
 
-export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Promise<number> {
+export interface CliLimits {
+  /**
+   * The longest range one request may cover (MAX_RANGE_DAYS), when the
+   * command runs inside the page's process (service/cli_ops.ts): a longer
+   * plan is refused (exit 2), as the page refuses it.
+   */
+  maxRangeDays?: number;
+}
+
+export async function runCli(
+  args: CliArgs,
+  ctx: RunnerContext,
+  io: CliIo,
+  limits: CliLimits = {},
+): Promise<number> {
   const jobs = selectJobs(ctx.jobs, args.job);
   const now = ctx.now();
   if (args.date) {
@@ -210,6 +229,15 @@ export async function runCli(args: CliArgs, ctx: RunnerContext, io: CliIo): Prom
         `recorded. Give --from, or set PARTITION_START.`,
     );
     return EXIT.failed;
+  }
+  const cap = limits.maxRangeDays;
+  if (cap && dayCount(from, to) > cap) {
+    io.err(
+      `etl: the range ${from} .. ${to} is ${dayCount(from, to)} days; the running process ` +
+        `takes at most ${cap} days (MAX_RANGE_DAYS) per command: give --from/--to covering ` +
+        `${cap} days at most, and run the rest with further commands`,
+    );
+    return EXIT.usage;
   }
   if (!args.dryRun) await sweepAbandoned(ctx.db);
   // Only a plan that looks for stale days needs the source's fingerprints

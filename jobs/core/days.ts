@@ -25,3 +25,9 @@ export function daysBetween(from: string, to: string): string[] {
   for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
   return out;
 }
+
+/** How many days from `from` to `to`, both included (0 when from > to). */
+export function dayCount(from: string, to: string): number {
+  if (from > to) return 0;
+  return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to)).days + 1;
+}
