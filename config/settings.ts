@@ -63,6 +63,8 @@ export interface Config {
   leaseSeconds: number;
   /** Largest accepted drop in a day's readings against its last success, 0..1. */
   maxShrink: number;
+  /** A turbine with fewer than this share of its expected readings makes its day incomplete, 0..1. */
+  minCompleteness: number;
   /** Partitions the scheduler runs at once. */
   schedulerConcurrency: number;
   /** Automatic attempts of a failing partition before it waits for a person. */
@@ -322,6 +324,16 @@ export const SETTINGS: readonly Setting[] = [
     parse: (raw) => int("ETL_MAX_SHRINK", raw, 10, 0, 100) / 100,
   },
   {
+    name: "MIN_COMPLETENESS",
+    kind: "windbin",
+    key: "minCompleteness",
+    default: "`0.99`",
+    meaning:
+      "0..1: a day where a turbine sent fewer than this share of the readings its cadence promises (`GET /turbines`: 86400 / cadence a day), or none at all, is recorded `incomplete`, naming the turbines",
+    usedBy: RUNNERS,
+    parse: (raw) => fraction("MIN_COMPLETENESS", raw, 0.99),
+  },
+  {
     name: "SCHEDULER_CONCURRENCY",
     kind: "windbin",
     key: "schedulerConcurrency",
@@ -396,6 +408,17 @@ function int(name: string, raw: string | undefined, dflt: number, min: number, m
   const n = Number(raw.trim());
   if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+/** A share from 0 to 1, written as a decimal (0.99) or an integer (0, 1). */
+function fraction(name: string, raw: string | undefined, dflt: number): number {
+  if (raw === undefined) return dflt;
+  const v = raw.trim();
+  const n = Number(v);
+  if (!/^(?:0|1|0?\.\d+|1\.0*)$/.test(v) || !(n >= 0 && n <= 1)) {
+    throw new ConfigError(`${name} must be a number from 0 to 1, e.g. 0.99 (got "${raw}")`);
   }
   return n;
 }

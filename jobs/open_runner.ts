@@ -16,6 +16,7 @@ import { readSql } from "../sql/load.ts";
 import { type JobDeclaration, JobError, resolveJobs } from "./core/job.ts";
 import { JobCatalog } from "./core/catalog.ts";
 import { fetchExtent } from "./core/extent.ts";
+import { cachedTurbines, fetchTurbines } from "./core/turbines.ts";
 import { DECLARED_JOBS } from "./declarations/mod.ts";
 import { resolveApiToken } from "./token.ts";
 import { abortableSleep, type RunnerContext } from "./core/runner.ts";
@@ -24,6 +25,9 @@ import { safeText } from "./core/safe_text.ts";
 import { describeNotCapable } from "../config/permissions.ts";
 
 const EARLIEST_PARTITIONS = await readSql("runner/earliest_partitions.sql");
+
+/** How long a process reuses the source's answer to GET /turbines. */
+const TURBINES_MAX_AGE_MS = 60_000;
 
 /** Runner sessions never wait long on a lock, nor run a statement for ever. */
 export const RUNNER_DB_SETTINGS = {
@@ -121,6 +125,9 @@ async function open(
     get maxShrink() {
       return cfg.maxShrink;
     },
+    get minCompleteness() {
+      return cfg.minCompleteness;
+    },
     get retryBaseSeconds() {
       return cfg.retryDelaySeconds;
     },
@@ -148,7 +155,7 @@ async function open(
         return new Map(rows.map((r) => [r.job, r.day]));
       },
     });
-    return {
+    const runner: Runner = {
       cfg,
       db,
       catalog,
@@ -162,7 +169,20 @@ async function open(
       sleep: abortableSleep,
       random: Math.random,
       log: (m) => console.error(`${command}: ${m}`),
+      // Asked once per plan or run: a minute-old list serves every run that starts within it.
+      turbines: token
+        ? cachedTurbines(
+          () =>
+            fetchTurbines(runner.fetch, {
+              apiUrl: settings.apiUrl,
+              token,
+              timeoutMs: Math.min(settings.timeoutMs, 10_000),
+            }),
+          TURBINES_MAX_AGE_MS,
+        )
+        : undefined,
     };
+    return runner;
   } catch (e) {
     await db.close();
     throw e;

@@ -220,6 +220,7 @@ Deno.test("config: every command validates what it reads, and only that", () => 
     ETL_TIMEOUT_MS: "0",
     ETL_LEASE_SECONDS: "0",
     ETL_MAX_SHRINK: "101",
+    MIN_COMPLETENESS: "1.5",
     SCHEDULER_CONCURRENCY: "0",
     MAX_ATTEMPTS: "0",
     RETRY_DELAY_SECONDS: "0",

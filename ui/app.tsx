@@ -635,7 +635,8 @@ export function newestDataDay(
   const roots = new Set(jobs.filter((j) => j.upstream.length === 0).map((j) => j.name));
   let best: string | null = null;
   for (const p of partitions) {
-    if (!roots.has(p.job) || (p.state !== "succeeded" && p.state !== "stale")) continue;
+    const built = p.state === "succeeded" || p.state === "stale" || p.state === "incomplete";
+    if (!roots.has(p.job) || !built) continue;
     if (p.rowsOut === 0) continue;
     if (best === null || p.day > best) best = p.day;
   }

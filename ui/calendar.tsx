@@ -11,6 +11,7 @@ import { fmtDuration, fmtInt, fmtTime } from "./format.ts";
 
 export const STATE_TEXT: Record<PartitionState, string> = {
   succeeded: "succeeded",
+  incomplete: "incomplete (turbines short)",
   empty: "empty (no readings)",
   running: "running",
   stale: "stale",

@@ -66,7 +66,8 @@ function RunButton(props: { authed: boolean; job: string; day: string; state: Pa
       </button>
     );
   }
-  const again = props.state === "succeeded" || props.state === "empty";
+  const again = props.state === "succeeded" || props.state === "empty" ||
+    props.state === "incomplete";
   return (
     <form
       method="post"

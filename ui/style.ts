@@ -29,8 +29,10 @@ input[type=password] { font:inherit; padding:5px 8px; border:1px solid var(--lin
 .cell { display:inline-block; width:13px; height:13px; border-radius:2px; background:var(--miss); }
 a.cell:hover, a.cell:focus { outline:2px solid var(--fg); outline-offset:1px; }
 .cell.selected { outline:2px solid var(--fg); outline-offset:1px; }
-/* One shape per state: solid; ring; dot; diagonal half; cross; bar; dashed outline. */
+/* One shape per state: solid; cut corner; ring; dot; diagonal half; cross; bar; dashed outline. */
 .s-succeeded { background:var(--ok); }
+/* incomplete: a success with a turbine short: the solid square with its lower right corner cut. */
+.s-incomplete { background:linear-gradient(135deg, var(--ok) 0 62%, #fff 62% 100%); box-shadow:inset 0 0 0 1px var(--ok); }
 .s-empty { background:#fff; box-shadow:inset 0 0 0 2px var(--ok); }
 .s-running { background:radial-gradient(circle, #fff 0 26%, transparent 30%), var(--run); }
 .s-stale { background:linear-gradient(135deg, var(--stale) 0 50%, #f8dfa8 50% 100%); }

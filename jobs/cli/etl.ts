@@ -15,6 +15,7 @@ import { dayCount, isOver, utcDay, yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { sweepAbandoned } from "../core/claim.ts";
 import { earliestFirstDay } from "../core/catalog.ts";
+import { describeIncomplete } from "../core/completeness.ts";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, busy: 3, sigint: 130, sigterm: 143 } as const;
 
@@ -354,9 +355,12 @@ export function describeResult(job: Job, day: string, r: RunResult): string[] {
         : `${r.rowsIn} readings -> ${r.rowsOut} rows`;
       const retries = r.attempts > 1 ? `, after ${r.attempts} extract attempts` : "";
       const empty = r.status === "empty" ? " (no data for this day)" : "";
+      const short = r.incomplete?.length
+        ? `; incomplete (below MIN_COMPLETENESS): ${describeIncomplete(r.incomplete)}`
+        : "";
       return [
         `${what} ${r.status}: ${rows}${empty} in ${r.ms} ms ` +
-        `(final transaction ${r.phases.transaction} ms${retries}) [${sql}, run ${r.runId}]`,
+        `(final transaction ${r.phases.transaction} ms${retries}) [${sql}, run ${r.runId}]${short}`,
       ];
     }
     case "failed":

@@ -1,6 +1,7 @@
 /** The status report as text: counts, stale reasons, failures, a calendar strip, last runs. */
 import type { PartitionState } from "../core/states.ts";
 import { STATES, type StatusReport } from "../core/status.ts";
+import { describeIncomplete } from "../core/completeness.ts";
 
 /** Cell glyphs, and 256-colour backgrounds on a terminal. */
 const CELL: Record<PartitionState, { ch: string; color: number }> = {
@@ -11,6 +12,7 @@ const CELL: Record<PartitionState, { ch: string; color: number }> = {
   missing: { ch: ".", color: 240 },
   blocked: { ch: "b", color: 97 },
   stale: { ch: "s", color: 178 },
+  incomplete: { ch: "i", color: 71 },
 };
 
 export interface TextOptions {
@@ -26,8 +28,22 @@ export function statusText(r: StatusReport, o: TextOptions): string[] {
   lines.push(`partitions from ${r.from} to ${r.to} (UTC days; each job from its first day)`);
   for (const j of r.jobs) {
     const total = STATES.reduce((n, s) => n + j.counts[s], 0);
-    const counts = STATES.map((s) => `${j.counts[s]} ${s}`).join(", ");
+    // incomplete is counted when there is one (a job fed by one turbine, or none, never has).
+    const shown = STATES.filter((s) => s !== "incomplete" || j.counts[s] > 0);
+    const counts = shown.map((s) => `${j.counts[s]} ${s}`).join(", ");
     lines.push(`${j.name.padEnd(pad)}  ${total} days: ${counts}`);
+    if (j.incomplete.length) {
+      lines.push(
+        `${"".padEnd(pad)}  incomplete (turbines below MIN_COMPLETENESS when run): ` +
+          `${j.incomplete.length}`,
+      );
+      for (const p of j.incomplete.slice(0, 5)) {
+        lines.push(`${"".padEnd(pad)}    ${p.day}  ${describeIncomplete(p.turbines)}`);
+      }
+      if (j.incomplete.length > 5) {
+        lines.push(`${"".padEnd(pad)}    … and ${j.incomplete.length - 5} more`);
+      }
+    }
     const reasons = (["sql", "upstream", "source"] as const).filter((k) => j.stale[k]);
     if (reasons.length) {
       lines.push(

@@ -88,6 +88,15 @@ export interface JobDeclaration {
   input: ApiInput | UpstreamInput;
   /** Deletes this job's rows of day $1, and nothing else (path under sql/, or a file: URL). */
   deleteDay: string;
+  /**
+   * What the final transaction needs to exist (a month partition, a new
+   * turbine's signals), made in a short transaction of its own before it:
+   * one statement taking the day as $1 and, if it uses it, the turbines the
+   * extract received as $2 (text[]; empty for a pure-SQL job). Committed
+   * first, so concurrent runs never wait on each other's new rows in their
+   * final transactions. Path under sql/, or a file: URL.
+   */
+  prepareDay?: string;
   /** Whether the transform takes the day as $1 (a staging transform reads staging only). */
   transformTakesDay: boolean;
   /** What the status page shows of a day of this job (none: only its partitions). */
@@ -112,6 +121,8 @@ export interface Job {
   upstream: readonly string[];
   input: ApiInputSql | UpstreamInput;
   deleteDaySql: string;
+  /** The declaration's prepareDay SQL (null: none). */
+  prepareDaySql: string | null;
   /** The directory its versioned transforms are read from. */
   sqlDir: URL;
   transform: Transform;
@@ -209,6 +220,7 @@ export async function resolveJobs(
       upstream: d.upstream ?? [],
       input: d.input.kind === "api" ? apiInput(d.name, d.input) : d.input,
       deleteDaySql: await readSql(d.deleteDay),
+      prepareDaySql: d.prepareDay ? await readSql(d.prepareDay) : null,
       sqlDir,
       transform: await currentTransform(d.name, sqlDir),
       transformTakesDay: d.transformTakesDay,

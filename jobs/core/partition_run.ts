@@ -1,9 +1,11 @@
 /**
  * One partition run of any declared job:
  *
- *   claim → (extract into staging, checked and fingerprinted on arrival) →
- *   ONE short transaction: guards → hold the claim → delete the job's rows
- *   of the day → insert the new ones → record the partition and the run.
+ *   claim → (extract into staging, checked, fingerprinted and counted per
+ *   turbine on arrival) → prepare (the job's own short transaction: what
+ *   the final one needs to exist) → ONE short transaction: guards → hold
+ *   the claim → delete the job's rows of the day → insert the new ones →
+ *   record the partition (with its per-turbine completeness) and the run.
  *
  * The extract (HTTP, retries, backoff) runs before that transaction, in
  * autocommit on the run's own session, so no transaction stays open while
@@ -17,10 +19,18 @@ import { readSqlFiles } from "../../sql/load.ts";
 import { claimPartition, type ClaimRequest, type Holder, startHeartbeat } from "./claim.ts";
 import { cancelled, extractDay, type ExtractDeps, throwIfCancelled } from "./extract.ts";
 import type { Job } from "./job.ts";
-import { CancelledError, describeTargetError, GuardError, LostClaimError } from "./errors.ts";
+import {
+  CancelledError,
+  describeTargetError,
+  GuardError,
+  LostClaimError,
+  messageOf,
+} from "./errors.ts";
 import { safeText } from "./safe_text.ts";
 import { isOver } from "./days.ts";
 import { waitingOn } from "./states.ts";
+import { type Completeness, completeness, type TurbineCount } from "./completeness.ts";
+import type { SourceTurbine, TurbineSource } from "./turbines.ts";
 
 const SQL = await readSqlFiles({
   holdClaim: "runner/hold_claim.sql",
@@ -30,7 +40,11 @@ const SQL = await readSqlFiles({
   finishRun: "runner/finish_run.sql",
   upstream: "runner/upstream_state.sql",
   lastSuccess: "runner/last_success.sql",
+  recordTurbines: "runner/record_turbines.sql",
 });
+
+/** MIN_COMPLETENESS's default: a turbine with fewer than 99% of its readings makes the day incomplete. */
+export const DEFAULT_MIN_COMPLETENESS = 0.99;
 
 export interface RunDeps extends ExtractDeps {
   db: Db;
@@ -42,6 +56,12 @@ export interface RunDeps extends ExtractDeps {
   beforeFinal?: () => Promise<void>;
   /** Test seam: runs inside the final transaction right after the day's rows were deleted. */
   afterDelete?: (tx: Tx) => Promise<void>;
+  /**
+   * The source's turbines (GET /turbines, cached by the caller): which ones a
+   * day expects, and their cadence. Absent: an API run records what it
+   * received, with the expected counts unknown.
+   */
+  turbines?: TurbineSource;
 }
 
 export interface RunOptions {
@@ -77,6 +97,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** The partition's run id when planned (see ClaimRequest.expectRunId). */
   expectRunId?: number | null;
+  /** MIN_COMPLETENESS, 0..1: a turbine below this share of its expected readings makes the day incomplete. */
+  minCompleteness?: number;
 }
 
 export interface Phases {
@@ -97,6 +119,8 @@ export type RunResult =
     attempts: number;
     phases: Phases;
     ms: number;
+    /** API-input runs: the turbines below MIN_COMPLETENESS (null: none). */
+    incomplete?: TurbineCount[] | null;
   }
   | {
     status: "failed" | "cancelled";
@@ -114,16 +138,18 @@ export type RunResult =
 
 const since = (t: number) => Math.round(performance.now() - t);
 
-/** What the extract loaded: its readings and the day's source fingerprint. */
+/** What the extract loaded: its readings, the day's source fingerprint, its completeness. */
 interface Extracted {
   readings: number;
   fingerprint: { readings: number; checksum: string };
+  completeness: Completeness;
 }
 
 interface Final {
   status: "succeeded" | "empty";
   rowsIn: number | null;
   rowsOut: number;
+  incomplete?: TurbineCount[] | null;
 }
 
 export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<RunResult> {
@@ -164,10 +190,13 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
   const phases: Phases = { claim: since(started), extract: 0, transaction: 0 };
   let attempts = 0;
+  // Asked while the day is extracted: it adds no wait.
+  const known = job.input.kind === "api" ? knownTurbines(deps) : null;
   try {
     const sessionRun = async (s: Session): Promise<Final> => {
       let extracted: Extracted | null = null;
       const input = job.input;
+      let received: string[] = [];
       if (input.kind === "api") {
         const t = performance.now();
         await s.exec(input.staging.create);
@@ -185,8 +214,24 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
           signal: opts.signal,
         });
         attempts = r.attempts;
-        extracted = { readings: r.readings, fingerprint: r.fingerprint };
+        received = [...r.turbines.keys()];
+        extracted = {
+          readings: r.readings,
+          fingerprint: r.fingerprint,
+          completeness: completeness(
+            day,
+            await known!.get(received),
+            r.turbines,
+            opts.minCompleteness ?? DEFAULT_MIN_COMPLETENESS,
+          ),
+        };
         phases.extract = since(t);
+      }
+      if (job.prepareDaySql) {
+        throwIfCancelled(opts.signal);
+        const sql = job.prepareDaySql;
+        await s.transaction((tx) => tx.query(sql, /\$2\b/.test(sql) ? [day, received] : [day]));
+        deps.mark?.("prepare");
       }
       deps.onFinal?.();
       await deps.beforeFinal?.();
@@ -266,6 +311,8 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     };
   } finally {
     await heartbeat.stop();
+    // A run that ended before it needed them leaves no request behind.
+    await known?.settled();
   }
 }
 
@@ -326,6 +373,14 @@ async function finalTransaction(
   );
   deps.mark?.("transform");
   const status = (input.kind === "api" ? rowsIn === 0 : rowsOut === 0) ? "empty" : "succeeded";
+  const incomplete = extracted?.completeness.incomplete ?? null;
+  if (extracted) {
+    await tx.query(SQL.recordTurbines, [
+      job.name,
+      day,
+      JSON.stringify(extracted.completeness.turbines),
+    ]);
+  }
   const recorded = await tx.query<{ tx_ms: number }>(SQL.recordSuccess, [
     job.name,
     day,
@@ -338,6 +393,7 @@ async function finalTransaction(
     builtFrom ? JSON.stringify(builtFrom) : null,
     extracted?.fingerprint.readings ?? null,
     extracted?.fingerprint.checksum ?? null,
+    incomplete ? JSON.stringify(incomplete) : null,
   ]);
   if (recorded.length === 0) throw lostClaim();
   await tx.query(SQL.finishRun, [
@@ -352,7 +408,40 @@ async function finalTransaction(
     attempts || null,
   ]);
   deps.mark?.("record");
-  return { status, rowsIn, rowsOut };
+  return { status, rowsIn, rowsOut, ...(extracted ? { incomplete } : {}) };
+}
+
+/**
+ * The source's turbines for a run, asked before its extract: `get` waits for
+ * them, and asks once more, fresh, when the extract brought a turbine the
+ * list does not know (a cached list older than a new turbine). When the
+ * source cannot say, the run goes on with the expected counts unknown, and
+ * says so in its log.
+ */
+function knownTurbines(deps: RunDeps): {
+  get(received: string[]): Promise<SourceTurbine[] | null>;
+  settled(): Promise<unknown>;
+} {
+  const ask = deps.turbines;
+  const first = ask ? ask().then((l) => ({ l }), (e) => ({ e })) : null;
+  return {
+    settled: () => first ?? Promise.resolve(),
+    async get(received) {
+      if (!ask || !first) return null;
+      let r: { l: SourceTurbine[] } | { e: unknown } = await first;
+      if ("l" in r) {
+        const names = new Set(r.l.map((k) => k.turbine));
+        if (received.some((t) => !names.has(t))) {
+          r = await ask({ fresh: true }).then((l) => ({ l }), (e) => ({ e }));
+        }
+      }
+      if ("l" in r) return r.l;
+      deps.log(
+        `completeness not checked (expected readings unknown): ${messageOf(r.e)}`,
+      );
+      return null;
+    },
+  };
 }
 
 /** An empty or much smaller extract must not silently replace good rows. */

@@ -100,7 +100,8 @@ export function makePlan(views: readonly PartitionView[], opts: PlanOptions): Pl
       const upstreamFirst = job.upstream.find((u) => planned.has(`${u} ${v.day}`));
       if (
         upstreamFirst && !opts.select.force &&
-        (v.state === "succeeded" || v.state === "empty" || v.state === "stale")
+        (v.state === "succeeded" || v.state === "empty" || v.state === "stale" ||
+          v.state === "incomplete")
       ) {
         items.push({
           job,
@@ -150,6 +151,7 @@ function describe(v: PartitionView, blocked: boolean): string {
       return `failed${v.error ? `: ${v.error.split("\n")[0].slice(0, 120)}` : ""}`;
     case "succeeded":
     case "empty":
+    case "incomplete":
       return `${v.state} (forced)`;
     default:
       return v.state;

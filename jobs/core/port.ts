@@ -9,10 +9,12 @@ import type { PartitionState, PartitionView as RunnerPartitionView, RunView } fr
 
 export type { PartitionState, RunView } from "./states.ts";
 export type { ChartSeries, ChartView, NumbersView, ViewDeclaration } from "./job.ts";
+export type { TurbineCount } from "./completeness.ts";
 
 /** Every state, in the order the legend shows them. */
 export const PARTITION_STATES: readonly PartitionState[] = [
   "succeeded",
+  "incomplete",
   "empty",
   "running",
   "stale",
@@ -41,6 +43,7 @@ export type PartitionView = Pick<
   | "rowsIn"
   | "rowsOut"
   | "sqlVersion"
+  | "incomplete"
   | "durationMs"
   | "error"
   | "attempts"

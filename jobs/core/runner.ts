@@ -7,6 +7,7 @@ import type { Job } from "./job.ts";
 import { runPartition, type RunResult } from "./partition_run.ts";
 import type { ExtractDeps } from "./extract.ts";
 import type { JobCatalog } from "./catalog.ts";
+import type { TurbineSource } from "./turbines.ts";
 import { readSql } from "../../sql/load.ts";
 
 const BUILT_VERSION = await readSql("runner/built_version.sql");
@@ -20,6 +21,8 @@ export interface RunnerSettings {
   leaseSeconds: number;
   /** 0..1 */
   maxShrink: number;
+  /** MIN_COMPLETENESS, 0..1 (default 0.99). */
+  minCompleteness?: number;
   retryBaseSeconds: number;
   retryMaxSeconds: number;
   backoffMs?: number;
@@ -37,6 +40,11 @@ export interface RunnerContext extends ExtractDeps {
   now: () => Date;
   /** Called once a run has claimed its partition. */
   onClaimed?: (runId: number) => void;
+  /**
+   * The source's turbines (GET /turbines), shared by the runs of this process
+   * (turbines.ts); absent: runs record what they received, expected unknown.
+   */
+  turbines?: TurbineSource;
 }
 
 export interface RunFlags {
@@ -88,6 +96,7 @@ export async function runOne(
     leaseSeconds: s.leaseSeconds,
     backoffMs: s.backoffMs,
     maxShrink: s.maxShrink,
+    minCompleteness: s.minCompleteness,
     retryBaseSeconds: s.retryBaseSeconds,
     retryMaxSeconds: s.retryMaxSeconds,
     now: ctx.now(),

@@ -1,13 +1,14 @@
 /**
  * The state of every partition of a range, derived from the partitions table
  * (the single source of truth), the declared jobs and, when known, the
- * source's fingerprints. `missing`, `blocked` and `stale` are derived here,
- * never stored.
+ * source's fingerprints. `missing`, `blocked`, `stale` and `incomplete` are
+ * derived here, never stored.
  */
 import type { Db } from "../../db/types.ts";
 import { readSqlFiles } from "../../sql/load.ts";
 import type { Job } from "./job.ts";
 import { daysBetween } from "./days.ts";
+import { describeIncomplete, type TurbineCount } from "./completeness.ts";
 
 const SQL = await readSqlFiles({
   rows: "runner/partition_rows.sql",
@@ -21,7 +22,14 @@ export type PartitionState =
   | "running"
   | "missing"
   | "blocked"
-  | "stale";
+  | "stale"
+  /**
+   * Succeeded (or empty), and its run recorded turbines below
+   * MIN_COMPLETENESS (`incomplete`): a success — upstream readiness treats
+   * it as one, and no plan re-runs it for that — shown apart. Late readings
+   * that fill it change the source's fingerprint: stale (which wins), rebuilt.
+   */
+  | "incomplete";
 
 export type StaleReason = "sql" | "upstream" | "source";
 
@@ -31,12 +39,20 @@ export interface PartitionView {
   state: PartitionState;
   /** The run that holds or last held it (null: no row); plans pass it on as the claim's expectation. */
   runId: number | null;
-  /** stale: why (e.g. "sql: built with v1 ..."); blocked: what it waits on; failed: when it is retried. */
+  /**
+   * stale: why (e.g. "sql: built with v1 ..."); blocked: what it waits on;
+   * failed: when it is retried; incomplete: the short turbines.
+   */
   reason: string | null;
   staleReason: StaleReason | null;
   rowsIn: number | null;
   rowsOut: number | null;
   sqlVersion: number | null;
+  /**
+   * The turbines below MIN_COMPLETENESS when the day's rows were built (null:
+   * complete, or not an API-input job): `{turbine, expected, received}`.
+   */
+  incomplete: TurbineCount[] | null;
   /**
    * Built by a newer version of the job's transform than this runner has
    * (`sqlVersion`): not stale here, and never rebuilt by this runner, so an
@@ -90,6 +106,7 @@ interface Row {
   rows_out: number | null;
   source_readings: number | null;
   source_checksum: string | null;
+  incomplete: TurbineCount[] | string | null;
   error: string | null;
   attempts: number;
   failures: number;
@@ -152,6 +169,7 @@ function derive(
     rowsIn: r?.rows_in ?? null,
     rowsOut: r?.rows_out ?? null,
     sqlVersion: r?.sql_version ?? null,
+    incomplete: parseJson<TurbineCount[]>(r?.incomplete),
     newer: false,
     durationMs: r?.duration_ms ?? null,
     error: r?.error ?? null,
@@ -200,7 +218,17 @@ function derive(
   if (newer) return Object.assign(view, { newer: true, reason: newer });
   const stale = staleness(job, r, byKey, fp, q);
   if (stale) Object.assign(view, { state: "stale", staleReason: stale.reason, reason: stale.text });
+  else if (view.incomplete?.length) {
+    view.state = "incomplete";
+    view.reason = `incomplete: ${describeIncomplete(view.incomplete)}`;
+  }
   return view;
+}
+
+/** A jsonb column: an object from node-postgres and PGlite, text from older paths. */
+function parseJson<T>(v: T | string | null | undefined): T | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === "string" ? JSON.parse(v) as T : v;
 }
 
 function staleness(
@@ -219,9 +247,7 @@ function staleness(
     };
   }
   if (job.upstream.length) {
-    const builtFrom = typeof r.built_from === "string"
-      ? JSON.parse(r.built_from) as Record<string, number>
-      : r.built_from ?? {};
+    const builtFrom = parseJson<Record<string, number>>(r.built_from) ?? {};
     for (const u of job.upstream) {
       const up = byKey.get(`${u} ${r.day}`);
       if (up?.success_run_id && up.success_run_id !== builtFrom[u]) {

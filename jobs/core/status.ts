@@ -5,6 +5,7 @@
  */
 import type { Db } from "../../db/types.ts";
 import type { FirstDayFrom, Job } from "./job.ts";
+import type { TurbineCount } from "./completeness.ts";
 import {
   type PartitionState,
   partitionStates,
@@ -22,6 +23,7 @@ export const STATES: readonly PartitionState[] = [
   "missing",
   "blocked",
   "stale",
+  "incomplete",
 ];
 
 export interface JobStatus {
@@ -37,6 +39,8 @@ export interface JobStatus {
   /** Partitions built by a newer version than `sql` (left as they are), per version. */
   newer: Record<string, number>;
   failed: { day: string; failures: number; error: string | null; nextAttemptAt: string | null }[];
+  /** The incomplete days and their short turbines (below MIN_COMPLETENESS when run). */
+  incomplete: { day: string; turbines: TurbineCount[] }[];
   partitions: PartitionView[];
 }
 
@@ -85,6 +89,10 @@ export async function statusReport(
         failures: p.failures,
         error: p.error,
         nextAttemptAt: p.nextAttemptAt,
+      })),
+      incomplete: partitions.filter((p) => p.state === "incomplete").map((p) => ({
+        day: p.day,
+        turbines: p.incomplete ?? [],
       })),
       partitions,
     };

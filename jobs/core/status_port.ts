@@ -198,6 +198,7 @@ export function runLogEntry(
         claim_ms: r.phases.claim,
         extract_ms: r.phases.extract,
         tx_ms: r.phases.transaction,
+        ...(r.incomplete?.length ? { incomplete: r.incomplete } : {}),
       }
       : {}),
     ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),

@@ -1,8 +1,8 @@
 /**
  * daily: per UTC day, the numbers a wind-farm operator reads every morning —
- * energy (kWh), mean wind speed, maximum power, availability — computed in
- * the target from etl's 10-minute data of the same day. Pure SQL, no
- * extract; owns the `daily` table.
+ * energy (kWh), mean wind speed, maximum power, availability — per turbine
+ * and for the farm, computed in the target from etl's 10-minute data of the
+ * same day. Pure SQL, no extract; owns the `daily` and `daily_farm` tables.
  */
 import type { JobDeclaration } from "../core/job.ts";
 

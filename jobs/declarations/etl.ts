@@ -1,7 +1,9 @@
 /**
  * etl: one UTC day of raw readings from the source API into 10-minute
- * statistics (mean, min, max, sample std of wind speed and power) in
- * `data`, one row per signal per bin. Owns the eight signals it writes.
+ * statistics (mean, min, max, sample std of wind speed and power) per
+ * turbine in `data`, one row per turbine, signal and bin. Owns the eight
+ * signals of every turbine; makes a new turbine's signals, and the day's
+ * month partition of `data`, before its final transaction (prepare_day.sql).
  */
 import type { JobDeclaration } from "../core/job.ts";
 
@@ -10,6 +12,7 @@ export const etl: JobDeclaration = {
   // The core stages them in a TEMP table `staging` (turbine, timestamp, wind_speed, power).
   input: { kind: "api", variables: ["wind_speed", "power"] },
   deleteDay: "etl/delete_day.sql",
+  prepareDay: "etl/prepare_day.sql",
   transformTakesDay: false,
   views: [{
     kind: "chart",

@@ -293,6 +293,7 @@ function runEntry(job: Job, day: string, runner: string, r: RunResult): Record<s
         claim_ms: r.phases.claim,
         extract_ms: r.phases.extract,
         tx_ms: r.phases.transaction,
+        ...(r.incomplete?.length ? { incomplete: r.incomplete } : {}),
       }
       : {}),
     ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),

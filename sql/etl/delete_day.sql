@@ -1,6 +1,7 @@
 -- Removes the etl job's rows of day $1, [D, D+1) in UTC: its own eight
--- signals only, never another job's. Filtering on signal_id lets the
--- (signal_id, timestamp) primary key serve the range.
+-- signals of every turbine, never another job's. Filtering on signal_id lets
+-- the (signal_id, timestamp) primary key serve the range, and the timestamp
+-- range leaves every month partition of `data` but the day's alone.
 DELETE FROM data
 WHERE signal_id IN (
     SELECT id FROM signal

@@ -18,6 +18,7 @@ import type {
   StatusSource,
   TriggerAllResult,
   TriggerResult,
+  TurbineCount,
   ViewDeclaration,
 } from "../../jobs/core/port.ts";
 import { readView, runEntries } from "../../jobs/core/status_port.ts";
@@ -101,9 +102,10 @@ export class TestStatusSource implements StatusSource {
         up_status: string | null;
         run_id: string | number | null;
         runner: string | null;
+        incomplete: TurbineCount[] | null;
       }>(
         `SELECT to_char(d, 'YYYY-MM-DD') AS day, p.status, p.rows_in, p.rows_out, p.sql_version, p.error,
-                p.attempts, p.finished_at, p.run_id, p.runner,
+                p.attempts, p.finished_at, p.run_id, p.runner, p.incomplete,
                 (extract(epoch FROM p.finished_at - p.started_at) * 1000)::float8 AS duration_ms,
                 u.succeeded_at > p.succeeded_at AS stale_upstream, u.status AS up_status
          FROM generate_series($2::date, $3::date, interval '1 day') AS d
@@ -127,6 +129,9 @@ export class TestStatusSource implements StatusSource {
           } else if (r.stale_upstream) {
             state = "stale";
             reason = `upstream: ${up} succeeded again after it`;
+          } else if (r.incomplete) {
+            state = "incomplete";
+            reason = `incomplete: ${r.incomplete.map((t) => t.turbine).join(", ")}`;
           } else state = r.status === "empty" ? "empty" : "succeeded";
         } else if (!upOk) {
           state = "blocked";
@@ -140,6 +145,7 @@ export class TestStatusSource implements StatusSource {
           rowsIn: r.rows_in,
           rowsOut: r.rows_out,
           sqlVersion: r.sql_version,
+          incomplete: r.incomplete,
           durationMs: r.duration_ms === null ? null : Math.round(r.duration_ms),
           error: r.error,
           attempts: r.attempts ?? 0,
@@ -319,6 +325,8 @@ export async function seedPartitions(
 
 /** Writes synthetic 10-minute aggregates for the given bin indexes (0..143) of a day. */
 export async function seedBins(db: Pick<Db, "query">, day: string, bins: number[]): Promise<void> {
+  // `data` is partitioned by month: a run makes its month first, and so does this.
+  await db.query("SELECT windbin_data_partition($1::date)", [day]);
   await db.query(
     `WITH b AS (
        SELECT i, $1::date + i * interval '10 minutes' AS t,
