@@ -89,10 +89,11 @@ export interface JobDeclaration {
   /** Deletes this job's rows of day $1, and nothing else (path under sql/, or a file: URL). */
   deleteDay: string;
   /**
-   * What the final transaction needs to exist (a month partition, a new
-   * turbine's signals), made in a short transaction of its own before it:
-   * one statement taking the day as $1 and, if it uses it, the turbines the
-   * extract received as $2 (text[]; empty for a pure-SQL job). Committed
+   * What the final transaction needs to exist (a new turbine's signals),
+   * made in a short transaction of its own before it (after the day's month
+   * partition of `data`, which the core makes for every run):
+   * one statement taking, if it uses it, the turbines the extract received
+   * as $1 (text[]; empty for a pure-SQL job). Committed
    * first, so concurrent runs never wait on each other's new rows in their
    * final transactions. Path under sql/, or a file: URL.
    */

@@ -2,8 +2,9 @@
  * One partition run of any declared job:
  *
  *   claim → (extract into staging, checked, fingerprinted and counted per
- *   turbine on arrival) → prepare (the job's own short transaction: what
- *   the final one needs to exist) → ONE short transaction: guards → hold
+ *   turbine on arrival) → prepare (a short transaction of its own: the
+ *   day's month partition, and what the job needs to exist) → ONE short
+ *   transaction: guards → hold
  *   the claim → delete the job's rows of the day → insert the new ones →
  *   record the partition (with its per-turbine completeness) and the run.
  *
@@ -41,6 +42,7 @@ const SQL = await readSqlFiles({
   upstream: "runner/upstream_state.sql",
   lastSuccess: "runner/last_success.sql",
   recordTurbines: "runner/record_turbines.sql",
+  prepareDay: "runner/prepare_day.sql",
 });
 
 /** MIN_COMPLETENESS's default: a turbine with fewer than 99% of its readings makes the day incomplete. */
@@ -227,12 +229,15 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
         };
         phases.extract = since(t);
       }
-      if (job.prepareDaySql) {
-        throwIfCancelled(opts.signal);
-        const sql = job.prepareDaySql;
-        await s.transaction((tx) => tx.query(sql, /\$2\b/.test(sql) ? [day, received] : [day]));
-        deps.mark?.("prepare");
-      }
+      // What the final transaction needs to exist, committed before it: the day's month
+      // partition of `data` (first: see prepare_day.sql), then the job's own (new signals).
+      throwIfCancelled(opts.signal);
+      await s.transaction(async (tx) => {
+        await tx.query(SQL.prepareDay, [day]);
+        const own = job.prepareDaySql;
+        if (own) await tx.query(own, /\$1\b/.test(own) ? [received] : []);
+      });
+      deps.mark?.("prepare");
       deps.onFinal?.();
       await deps.beforeFinal?.();
       throwIfCancelled(opts.signal);

@@ -2,8 +2,8 @@
  * etl: one UTC day of raw readings from the source API into 10-minute
  * statistics (mean, min, max, sample std of wind speed and power) per
  * turbine in `data`, one row per turbine, signal and bin. Owns the eight
- * signals of every turbine; makes a new turbine's signals, and the day's
- * month partition of `data`, before its final transaction (prepare_day.sql).
+ * signals of every turbine; makes a new turbine's signals before its final
+ * transaction (prepare_day.sql).
  */
 import type { JobDeclaration } from "../core/job.ts";
 

@@ -12,7 +12,8 @@ ALTER TABLE signal ADD CONSTRAINT signal_turbine_name_key UNIQUE (turbine, name)
 -- data_YYYYMM, so a day's delete-then-insert touches one partition and
 -- retention is `ALTER TABLE data DETACH PARTITION data_YYYYMM`. There is no
 -- DEFAULT partition: a run makes sure its month exists first
--- (windbin_data_partition below, in a short transaction of its own).
+-- (windbin_data_partition below, in a short transaction of its own:
+-- sql/runner/prepare_day.sql).
 ALTER TABLE data RENAME TO data_unpartitioned;
 ALTER TABLE data_unpartitioned RENAME CONSTRAINT data_pkey TO data_unpartitioned_pkey;
 
