@@ -93,7 +93,7 @@ Deno.test({
           one.lines.filter((l) => l.trim()).map((l) => l.replace(/\d+ ms/g, "N ms")),
           [
             "etl 2024-01-02 succeeded: 1440 readings -> 1152 rows in N ms (final transaction N ms) " +
-            `[aggregate_10min.v1.sql ${one.lines.join("").match(/\.sql (\w{8})/)?.[1]}, run 1]`,
+            `[${one.lines.join("").match(/\[(\S+\.v\d+\.sql \w{8}), run 1\]/)?.[1]}, run 1]`,
           ],
         );
 
