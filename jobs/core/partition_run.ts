@@ -4,9 +4,9 @@
  *   claim → (extract into staging, checked, fingerprinted and counted per
  *   turbine on arrival) → prepare (a short transaction of its own: the
  *   day's month partition, and what the job needs to exist) → ONE short
- *   transaction: guards → hold
- *   the claim → delete the job's rows of the day → insert the new ones →
- *   record the partition (with its per-turbine completeness) and the run.
+ *   transaction: guards → hold the claim → delete the job's rows of the
+ *   day → insert the new ones → record the partition (with its per-turbine
+ *   completeness) and the run.
  *
  * The extract (HTTP, retries, backoff) runs before that transaction, in
  * autocommit on the run's own session, so no transaction stays open while
