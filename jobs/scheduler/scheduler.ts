@@ -25,6 +25,7 @@
 import type { RunnerContext } from "../core/runner.ts";
 import { runOne } from "../core/runner.ts";
 import type { RunResult } from "../core/partition_run.ts";
+import { runLogEntry } from "../core/run_log.ts";
 import { makePlan, type SkipKind } from "../core/plan.ts";
 import { partitionStates, type PartitionView } from "../core/states.ts";
 import { sweepAbandoned } from "../core/claim.ts";
@@ -186,7 +187,7 @@ export class Scheduler {
             signal: this.#stop.signal,
             onResult: ({ item, result: r }) => {
               this.#opts.onRun?.(item.job.name, item.day, r);
-              this.#opts.log(runEntry(item.job, item.day, ctx.runner, r));
+              this.#opts.log(runLogEntry(item.job, item.day, "schedule", ctx.runner, r));
             },
           },
         );
@@ -272,33 +273,4 @@ export class Scheduler {
     if (!next.length) return 3_600_000;
     return Math.min(3_600_000, Math.max(1_000, Math.min(...next)));
   }
-}
-
-/** The log line of one run. */
-function runEntry(job: Job, day: string, runner: string, r: RunResult): Record<string, unknown> {
-  return {
-    event: "run",
-    job: job.name,
-    day,
-    trigger: "schedule",
-    runner,
-    status: r.status,
-    ...("runId" in r ? { run: r.runId } : {}),
-    ...(r.status === "succeeded" || r.status === "empty"
-      ? {
-        sql: `${job.transform.file} ${job.transform.hash.slice(0, 8)}`,
-        rows_in: r.rowsIn,
-        rows_out: r.rowsOut,
-        ms: r.ms,
-        claim_ms: r.phases.claim,
-        extract_ms: r.phases.extract,
-        tx_ms: r.phases.transaction,
-      }
-      : {}),
-    ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),
-    ...("error" in r ? { error: r.error } : {}),
-    ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
-    ...("reason" in r ? { reason: r.reason } : {}),
-    ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
-  };
 }
