@@ -1,5 +1,5 @@
 /** Edge of `deno task etl`: environment, database, signals, exit code. */
-import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
+import { EXIT, explicitRangeProblem, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
 import { loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal } from "../open_runner.ts";
 
@@ -19,6 +19,12 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const cfg = loadConfig({ command: "etl" });
+  // Refused before anything is opened: a range over MAX_RANGE_DAYS.
+  const tooLong = explicitRangeProblem(args, new Date(), cfg.maxRangeDays);
+  if (tooLong) {
+    console.error(tooLong);
+    return EXIT.usage;
+  }
   // SIGINT/SIGTERM: stop taking partitions, cancel the ones in flight (rolled
   // back, claims released, recorded "cancelled"), exit 130/143.
   const stop = new AbortController();
@@ -45,7 +51,7 @@ async function main(): Promise<number> {
         ? (l) => Deno.stderr.writeSync(encoder.encode(l === null ? "\r\x1b[2K" : `\r\x1b[2K${l}`))
         : undefined,
       signal: stop.signal,
-    });
+    }, { maxRangeDays: cfg.maxRangeDays });
   } finally {
     await ctx.db.close();
     for (const [name, fn] of Object.entries(handlers)) {

@@ -6,7 +6,7 @@ import { selectJobs } from "./etl.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { statusReport } from "../core/status.ts";
 import { statusText } from "./status_text.ts";
-import { yesterday } from "../core/days.ts";
+import { addDays, dayCount, splitHint, yesterday } from "../core/days.ts";
 import { earliestFirstDay } from "../core/catalog.ts";
 
 const HELP = `Usage: deno task status [--job NAME|all] [--from A --to B] [--json]
@@ -19,7 +19,8 @@ yesterday (UTC). Stale-by-source asks the source API for its fingerprints
 (one request per year of days); if it cannot be reached, a note says so.
 
   --job NAME     one job (default: all)
-  --from, --to   the range, both days included
+  --from, --to   the range, both days included, at most MAX_RANGE_DAYS (3660)
+                 days; without --from the newest MAX_RANGE_DAYS days are shown
   --json         the same as JSON (every partition with its state)
 
 ${settingsHelp("status")}`;
@@ -59,13 +60,35 @@ async function main(): Promise<number> {
     return 2;
   }
   const cfg = loadConfig({ command: "status" });
+  // A range asked for is capped before anything is opened: a longer one is refused at once.
+  if (values.from) {
+    const to = values.to ?? yesterday(new Date());
+    const n = dayCount(values.from, to);
+    if (n > cfg.maxRangeDays) {
+      console.error(
+        `status: the range ${values.from} .. ${to} is ${n} days; at most ${cfg.maxRangeDays} ` +
+          `days (MAX_RANGE_DAYS) at once: ask for parts, e.g. ` +
+          splitHint(values.from, to, cfg.maxRangeDays),
+      );
+      return 2;
+    }
+  }
   const ctx = await openRunner("status", cfg, { tokenOptional: true });
   try {
     const jobs = selectJobs(ctx.jobs, values.job!);
     const to = values.to ?? yesterday(ctx.now());
-    const from = values.from ?? earliestFirstDay(jobs) ?? to;
+    const first = earliestFirstDay(jobs) ?? to;
     // Where the first days come from when the source cannot say (the same rule as the scheduler's).
     const notes: string[] = [...ctx.catalog.warnings];
+    // The default range (from the first day) shows the newest MAX_RANGE_DAYS days, as the page does.
+    const newest = addDays(to, -(cfg.maxRangeDays - 1));
+    const from = values.from ?? (first < newest ? newest : first);
+    if (!values.from && first < newest) {
+      notes.push(
+        `showing the newest ${cfg.maxRangeDays} days (MAX_RANGE_DAYS) of the ` +
+          `${dayCount(first, to)} since ${first}; --from and --to show older ones`,
+      );
+    }
     const fingerprints = ctx.settings.token
       ? await sourceFingerprints(ctx, jobs, from, to, { err: (l) => notes.push(l) })
       : (notes.push("no API token (API_TOKEN or DATA_DIR/api-token): stale by source not checked"),
