@@ -13,7 +13,10 @@ import type { RunResult } from "../jobs/core/partition_run.ts";
 import { createMetrics, type Metrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
 
-export type Handler = (req: Request) => Response | Promise<Response>;
+export type { Handler } from "../api/waiting.ts";
+/** What RUNNER_PORT answers while the process waits for its database (503, Retry-After). */
+export { waitingHandler } from "../api/waiting.ts";
+import type { Handler } from "../api/waiting.ts";
 
 export interface ServiceOptions {
   concurrency: number;
@@ -104,21 +107,6 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
       for (const id of timers) clearTimeout(id);
       await scheduler.stop(reason);
     },
-  };
-}
-
-/**
- * What RUNNER_PORT answers while the process waits for its database: 503
- * with Retry-After on every path; /health says what it waits for (no host,
- * no error text: it needs no login).
- */
-export function waitingHandler(what: string): Handler {
-  return (req) => {
-    const path = new URL(req.url).pathname;
-    const body = path === "/health"
-      ? { status: "waiting", waiting_for: what }
-      : { error: "starting", message: `waiting for ${what}; try again shortly` };
-    return Response.json(body, { status: 503, headers: { "Retry-After": "5" } });
   };
 }
 
