@@ -6,8 +6,10 @@
  * default demo data. Against a real database API_TOKEN is required, and an empty
  * database gets the demo data only with SEED_DEMO=true (docker-compose.yml).
  */
-import { ConfigError, loadConfig } from "../config/config.ts";
-import { openMigrated } from "../migrations/open.ts";
+import { type Config, ConfigError, loadConfig } from "../config/config.ts";
+import { embeddedDir, openMigrated } from "../migrations/open.ts";
+import { DatabaseLockedError } from "../db/dir_lock.ts";
+import { currentHolder } from "../db/holder.ts";
 import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
@@ -17,7 +19,6 @@ import { TOKEN_CHARS } from "./auth.ts";
 import { type Handler, waitingHandler } from "./waiting.ts";
 import { waitForDatabase } from "../db/wait.ts";
 import { PrivilegeError } from "../db/errors.ts";
-import { DatabaseLockedError } from "../db/dir_lock.ts";
 import { MigrationError } from "../migrations/migrate.ts";
 import { startupProblem } from "../config/permissions.ts";
 
@@ -41,33 +42,33 @@ async function main(): Promise<number> {
     );
   }
   const stop = stopOnSignal();
+  // The embedded database is this machine's: nothing to wait for, and a `start` that holds it
+  // (and serves the API, likely on this PORT) is said before anything listens.
+  const embedded = cfg.sourceDatabaseUrl ? null : await openSource(cfg);
   // One listener for the whole life: 503 (and /health 503) while the database is waited for.
   let handler: Handler = waitingHandler("the source database");
-  const server = Deno.serve(
-    { hostname: cfg.host, port: cfg.port, onListen: () => {} },
-    (req) => handler(req),
-  );
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { hostname: cfg.host, port: cfg.port, onListen: () => {} },
+      (req) => handler(req),
+    );
+  } catch (e) {
+    await embedded?.close();
+    throw e;
+  }
   try {
     // A database that is down or still starting is waited for (1 s doubling to 30 s), one line
     // per attempt; a stop signal ends the wait at once. Anything else stops serve.
-    const db = await waitForDatabase(
-      () =>
-        openMigrated("source", {
-          url: cfg.sourceDatabaseUrl,
-          dataDir: cfg.dataDir,
-          // One database stream per API stream slot: a full pool is the API's 503, never a wait.
-          maxStreams: cfg.apiStreams,
-        }),
-      {
-        signal: stop.signal,
-        onRetry: (attempt, ms, e) =>
-          console.error(
-            `serve: waiting for the source database (attempt ${attempt}, next in ` +
-              `${ms / 1000} s): ${describeSourceError(e)}`,
-          ),
-        dispose: (db) => db.close(),
-      },
-    );
+    const db = embedded ?? await waitForDatabase(() => openSource(cfg), {
+      signal: stop.signal,
+      onRetry: (attempt, ms, e) =>
+        console.error(
+          `serve: waiting for the source database (attempt ${attempt}, next in ` +
+            `${ms / 1000} s): ${describeSourceError(e)}`,
+        ),
+      dispose: (db) => db.close(),
+    });
     if (!db) {
       console.log("shutting down");
       return 0;
@@ -105,10 +106,41 @@ async function main(): Promise<number> {
   }
 }
 
+/** The source database, migrated; a `start` holding the embedded one is named. */
+function openSource(cfg: Config): Promise<Db> {
+  return openMigrated("source", {
+    url: cfg.sourceDatabaseUrl,
+    dataDir: cfg.dataDir,
+    // One database stream per API stream slot: a full pool is the API's 503, never a wait.
+    maxStreams: cfg.apiStreams,
+  }).catch(async (e) => {
+    throw (await servedAlready(e, cfg)) ?? e;
+  });
+}
+
 /** Why the source database cannot be reached (yet), and where to look. */
 function describeSourceError(e: unknown): string {
   const message = e instanceof Error ? e.message || e.name : String(e);
   return `${message}; check that it is running and that SOURCE_DATABASE_URL points at it`;
+}
+
+/** `deno task start` holds the embedded source and serves its API already. */
+class ServedAlready extends Error {
+  override name = "ServedAlready";
+}
+
+/** When `e` is the embedded source's lock, held by a running start: what to say instead. */
+async function servedAlready(e: unknown, cfg: Config): Promise<ServedAlready | null> {
+  if (!(e instanceof DatabaseLockedError) || cfg.sourceDatabaseUrl) return null;
+  const holder = await currentHolder(embeddedDir(cfg.dataDir, "source"));
+  if (holder?.command !== "start" || !holder.api) return null;
+  const base = `http://${holder.api}`;
+  return new ServedAlready(
+    `the running \`deno task start\` (pid ${holder.pid}) already serves the source API on ` +
+      `${base} (docs: ${base}/docs), with the token it uses (API_TOKEN, or ` +
+      `${cfg.dataDir.replace(/\/+$/, "")}/api-token): no second API is needed. To run ` +
+      `\`deno task serve\` on its own, stop that start first.`,
+  );
 }
 
 /**
@@ -176,6 +208,10 @@ if (import.meta.main) {
   try {
     Deno.exit(await main());
   } catch (e) {
+    if (e instanceof ServedAlready) {
+      console.error(`serve: ${e.message}`);
+      Deno.exit(2);
+    }
     // What the user fixes (settings, permissions, privileges, a held embedded database, a
     // migration) is one line and exit 2, as for every command; anything else exit 1.
     const problem = startupProblem(e);

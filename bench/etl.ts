@@ -1,208 +1,183 @@
 /**
- * ETL benchmarks on real PostgreSQL, each against a floor measured in the
- * same run on the same server:
+ * ETL benchmarks on real PostgreSQL, each figure next to its goal (issue
+ * "Back to the floor"), ratios measured in the same run:
  *
- * - one 1-second day (86,400 readings), in-process: API -> staging ->
- *   transform -> commit, against Postgres' own COPY TO of the day into COPY
- *   FROM of staging plus the same transform;
- * - the whole `deno task etl --date` process against whole `psql` processes
- *   doing the same (COPY TO piped into COPY FROM + the aggregate);
- * - a backfill of 30 one-second days at --concurrency 1 and 2 (whole
- *   processes) against the in-process floor for the same 30 days, with the
- *   backfill's peak RSS against a one-day run's;
- * - the source-fingerprint check over 365 days of 1-minute data (one request).
+ * - the shared floor script, `../shared/bench/etl_vs_floor.sh`, run as it is
+ *   (psql COPY TO piped into psql COPY FROM + the aggregate, against the
+ *   whole `deno task etl` process and `deno task serve`): its one-day and
+ *   backfill ratios (FLOOR_SCRIPT names another copy of it);
+ * - where one 1-second day's `deno task etl --date` process spends its time
+ *   (`--timings`, medians per phase);
+ * - 10 one-second days, `--concurrency 2` against `--concurrency 1`;
+ * - peak RSS of a one-day run and of a 10-day backfill;
+ * - the API's peak RSS for 30 days against 1 day, per format.
  */
-import type { Db } from "../db/types.ts";
 import { openMigrated } from "../migrations/open.ts";
 import { seed } from "../api/seed.ts";
-import { readSqlFiles } from "../sql/load.ts";
-import { findJob, type Job, resolveJobs } from "../jobs/core/job.ts";
-import { DECLARED_JOBS } from "../jobs/declarations/mod.ts";
-import { runPartition } from "../jobs/core/partition_run.ts";
 import { addDays } from "../jobs/core/days.ts";
+import { etlPhases, formatPhases } from "./etl_phases.ts";
 import {
-  alternate,
   dropDatabase,
-  fmt,
   freshDatabase,
   measureProcess,
   ms,
+  ROOT,
   startApiProcess,
   stats,
   time,
 } from "./lib.ts";
 
-const SQL = await readSqlFiles({
-  createStaging: "etl/create_staging.sql",
-  copyStaging: "etl/copy_staging.sql",
-  deleteDay: "etl/delete_day.sql",
-});
-
 const FIRST = "2024-01-01";
-const SECOND_DAYS = Array.from({ length: 30 }, (_, i) => addDays(FIRST, i));
 const DAY = "2024-01-02";
-const YEAR_FROM = "2023-01-01";
+const TEN = Array.from({ length: 10 }, (_, i) => addDays(FIRST, i));
 
-const daySelect = (day: string) =>
-  `SELECT to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS timestamp,
-    wind_speed, power FROM data
-    WHERE timestamp >= '${day}T00:00:00Z' AND timestamp < '${day}T00:00:00Z'::timestamptz + interval '1 day'
-    ORDER BY data.timestamp`;
-
-/** The floor: Postgres to Postgres with no API and no checks, on one session. */
-function floor(source: Db, target: Db, etl: Job, day: string) {
-  return target.session(async (s) => {
-    await s.exec(SQL.createStaging);
-    await s.transaction(async (tx) => {
-      await tx.copyFrom(SQL.copyStaging, source.copyOut(daySelect(day), "csv"));
-      await tx.query(SQL.deleteDay, [day]);
-      await tx.query(etl.transform.sql);
-    });
-  });
-}
+const goal = (ratio: number, max: number, unit = "x") =>
+  `${ratio.toFixed(2)}${unit} (goal <= ${max}${unit}: ${ratio <= max ? "met" : "NOT met"})`;
 
 export async function benchEtl(log: (line: string) => void): Promise<void> {
+  await floorScript(log);
   const sourceUrl = await freshDatabase("windbin_bench_source");
   const targetUrl = await freshDatabase("windbin_bench_target");
   const source = await openMigrated("source", { url: sourceUrl, dataDir: "" });
   const target = await openMigrated("target", { url: targetUrl, dataDir: "" });
+  await target.close();
   const api = await startApiProcess(sourceUrl);
   try {
     const seeded = await time(async () => {
-      await seed(source, { from: FIRST, days: SECOND_DAYS.length, everySeconds: 1 });
-      await seed(source, { from: YEAR_FROM, days: 365, everySeconds: 60 });
+      await seed(source, { from: FIRST, days: 30, everySeconds: 1 });
       await source.exec("VACUUM ANALYZE data");
     });
-    log(`seeded 30 days at 1 s (2,592,000 readings) and 365 days at 1 min in ${ms(seeded)}`);
-    const jobs = await resolveJobs(DECLARED_JOBS, { partitionStart: FIRST, cron: "0 1 * * *" });
-    const etl = findJob(jobs, "etl");
-    const run = (day: string) =>
-      runPartition({
-        db: target,
-        fetch,
-        sleep: (t) => new Promise((r) => setTimeout(r, t)),
-        random: Math.random,
-        log,
-      }, {
-        job: etl,
-        day,
-        now: new Date(),
-        trigger: "bench",
-        runner: "bench",
-        apiUrl: api.url,
-        token: api.token,
-        attempts: 1,
-        timeoutMs: 60_000,
-        leaseSeconds: 60,
-        allowShrink: true,
-        allowEmpty: true,
-      }).then((r) => {
-        if (r.status !== "succeeded") throw new Error(`bench run failed: ${JSON.stringify(r)}`);
-        return r;
-      });
-
-    const n = 7;
-    const [f1, e1] = await alternate(n, () => floor(source, target, etl, DAY), () => run(DAY));
-    log(`1-second day (86,400 readings), in-process, ${n} runs each:`);
-    log(`  floor (COPY TO -> COPY FROM + transform)  ${fmt(f1)}`);
-    log(`  windbin partition run (API over HTTP)     ${fmt(e1)}`);
-    log(`  ratio (median/median): ${(e1.median / f1.median).toFixed(2)}x the floor`);
-
+    log(`\nseeded 30 days at 1 s (2,592,000 readings) in ${ms(seeded)}`);
     const env = {
       TARGET_DATABASE_URL: targetUrl,
       SOURCE_API_URL: api.url,
       API_TOKEN: api.token,
-      PARTITION_START: FIRST,
       PATH: Deno.env.get("PATH") ?? "",
       HOME: Deno.env.get("HOME") ?? "",
     };
-    await Deno.mkdir("bench/.out", { recursive: true });
-    const floorScript = await Deno.makeTempFile({ dir: "bench/.out", suffix: ".sql" });
-    await Deno.writeTextFile(
-      floorScript,
-      `${SQL.createStaging};\nBEGIN;\n\\copy staging (timestamp, wind_speed, power) FROM pstdin (FORMAT csv, HEADER true)\n` +
-        `${SQL.deleteDay.replaceAll("$1", `'${DAY}'`)};\n${etl.transform.sql};\nCOMMIT;\n`,
+    const etl = (args: string[]) => measureProcess(["deno", "task", "-q", "etl", ...args], env);
+    const ok = async (args: string[]) => {
+      const p = await etl(args);
+      if (p.code !== 0) throw new Error(`deno task etl ${args.join(" ")} failed: ${p.stderr}`);
+      return p;
+    };
+
+    // Warm-up (and the first run of the day), then the phases.
+    await ok(["--date", DAY]);
+    const phases = await etlPhases(env, DAY, 7);
+    log(
+      `one 1-second day (86,400 readings), whole \`deno task etl --date\`, --timings, medians of 7:`,
     );
-    const psqlFloor = [
-      "bash",
-      "-c",
-      `psql "$SRC" -X -q -c "COPY (${
-        daySelect(DAY).replaceAll('"', '\\"')
-      }) TO STDOUT (FORMAT csv, HEADER true)" | ` +
-      `psql "$TGT" -X -q -v ON_ERROR_STOP=1 -f ${floorScript} >/dev/null`,
-    ];
-    const procs: number[] = [];
-    const floors: number[] = [];
-    const rss1: number[] = [];
+    for (const line of formatPhases(phases)) log(line);
+
+    const day: number[] = [];
+    const dayRss: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const f = await measureProcess(psqlFloor, { ...env, SRC: sourceUrl, TGT: targetUrl });
-      if (f.code !== 0) throw new Error(`psql floor failed: ${f.stderr}`);
-      floors.push(f.ms);
-      const p = await measureProcess(["deno", "task", "-q", "etl", "--date", DAY], env);
-      if (p.code !== 0) throw new Error(`deno task etl failed: ${p.stderr}`);
-      procs.push(p.ms);
-      if (p.peakRssMb !== null) rss1.push(p.peakRssMb);
+      const p = await ok(["--date", DAY]);
+      day.push(p.ms);
+      if (p.peakRssMb !== null) dayRss.push(p.peakRssMb);
     }
-    await Deno.remove(floorScript);
-    const [wf, we] = [stats(floors), stats(procs)];
-    log(`whole processes, one 1-second day, 5 runs each:`);
-    log(`  floor: psql COPY TO | psql COPY FROM + aggregate  ${fmt(wf)}`);
-    log(`  deno task etl --date ${DAY}                       ${fmt(we)}`);
-    log(`  ratio ${(we.median / wf.median).toFixed(2)}x (goal <= 1.5x)`);
-
-    const [fb] = await alternate(1, async () => {
-      for (const d of SECOND_DAYS) await floor(source, target, etl, d);
-    }, () => Promise.resolve());
-    const readings = SECOND_DAYS.length * 86_400;
-    log(`backfill of 30 one-second days (${readings.toLocaleString("en")} readings):`);
-    log(`  floor, one day after another, in-process   ${ms(fb.median)}`);
-    const backfill: Record<number, number> = {};
-    for (const c of [1, 2]) {
-      const p = await measureProcess([
-        "deno",
-        "task",
-        "-q",
-        "etl",
-        "--from",
-        SECOND_DAYS[0],
-        "--to",
-        SECOND_DAYS.at(-1)!,
-        "--force",
-        "--concurrency",
-        String(c),
-      ], env);
-      if (p.code !== 0) throw new Error(`backfill failed: ${p.stderr}`);
-      backfill[c] = p.ms;
-      const rss = p.peakRssMb === null || !rss1.length
-        ? "n/a"
-        : `${p.peakRssMb.toFixed(0)} MB, ${
-          (p.peakRssMb / Math.max(...rss1)).toFixed(2)
-        }x a one-day run`;
+    const backfill = (
+      c: number,
+    ) => ["--from", TEN[0], "--to", TEN.at(-1)!, "--force", "--concurrency", String(c)];
+    await ok(backfill(1));
+    const c1: number[] = [];
+    const c2: number[] = [];
+    const bfRss: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const a = await ok(backfill(1));
+      c1.push(a.ms);
+      if (a.peakRssMb !== null) bfRss.push(a.peakRssMb);
+      c2.push((await ok(backfill(2))).ms);
+    }
+    const [m1, m2] = [stats(c1).median, stats(c2).median];
+    log(`10 one-second days (864,000 readings), one backfill process, --force, medians of 3:`);
+    log(`  --concurrency 1: ${ms(m1)}; --concurrency 2: ${ms(m2)}`);
+    log(`  concurrency 2 / 1: ${goal(m2 / m1, 0.7)}`);
+    log(`  (one day alone, whole process, median of 5: ${ms(stats(day).median)})`);
+    if (dayRss.length && bfRss.length) {
+      const one = stats(dayRss).median;
+      const bf = stats(bfRss).median;
+      log(`peak RSS (GNU time), medians:`);
+      log(`  one-day run: ${one.toFixed(1)} MB: ${goal(one, 70, " MB")}`);
       log(
-        `  --concurrency ${c}: ${ms(p.ms)}, ${(30_000 / p.ms).toFixed(1)} days/s, ` +
-          `${Math.round(readings / (p.ms / 1000)).toLocaleString("en")} readings/s, ` +
-          `${(p.ms / fb.median).toFixed(2)}x the floor; peak RSS ${rss}`,
+        `  10-day backfill, --concurrency 1: ${bf.toFixed(1)} MB, ${
+          goal(bf / one, 1.2)
+        } a one-day run`,
       );
+    } else {
+      log("peak RSS: not measured (no /usr/bin/time)");
     }
-    log(`  concurrency 2 / 1: ${(backfill[2] / backfill[1]).toFixed(2)}x the time`);
-
-    const fp = await alternate(5, async () => {
-      const r = await fetch(
-        `${api.url}/fingerprints?start=${YEAR_FROM}&end=${
-          addDays(YEAR_FROM, 364)
-        }&variables=wind_speed,power`,
-        { headers: { authorization: `Bearer ${api.token}` } },
-      );
-      if (!r.ok) throw new Error(`/fingerprints answered ${r.status}`);
-      const days = await r.json() as unknown[];
-      if (days.length !== 365) throw new Error(`/fingerprints gave ${days.length} days`);
-    }, () => Promise.resolve());
-    log(`source fingerprints of 365 days (525,600 readings), one request: ${fmt(fp[0])}`);
   } finally {
     await api.stop();
+  }
+  try {
+    await apiRss(sourceUrl, log);
+  } finally {
     await source.close();
-    await target.close();
     await dropDatabase("windbin_bench_source");
     await dropDatabase("windbin_bench_target");
+  }
+}
+
+/** Runs the shared floor script as it is and prints its two ratios next to their goals. */
+async function floorScript(log: (line: string) => void): Promise<void> {
+  const script = Deno.env.get("FLOOR_SCRIPT") ?? "../shared/bench/etl_vs_floor.sh";
+  // The script's own path may lie outside what this process may read: bash checks it.
+  const out = await new Deno.Command("bash", {
+    args: ["-c", '[ -f "$0" ] || exit 99; exec bash "$0"', script],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  log(`shared floor script (${script}):`);
+  if (out.code === 99) {
+    log(`  absent: no ${script} beside this checkout; not run`);
+    return;
+  }
+  if (out.code !== 0) {
+    log(`  failed (exit ${out.code}): ${new TextDecoder().decode(out.stderr).trim().slice(-500)}`);
+    return;
+  }
+  const goals: [RegExp, number][] = [[/^one 1-second day/, 1.5], [/^backfill of/, 1.3]];
+  for (const line of text.trim().split("\n")) {
+    const g = goals.find(([re]) => re.test(line));
+    const ratio = /ratio ([\d.]+)x/.exec(line)?.[1];
+    log(
+      `  ${line}${
+        g && ratio ? ` (goal <= ${g[1]}x: ${Number(ratio) <= g[1] ? "met" : "NOT met"})` : ""
+      }`,
+    );
+  }
+}
+
+/** The API's peak RSS for one request of 1 day and of 30 days, each in a fresh process. */
+async function apiRss(sourceUrl: string, log: (line: string) => void): Promise<void> {
+  const vars = "variables=wind_speed,power,ambient_temperature";
+  log(`API peak RSS, one /data request in a fresh \`deno task serve\` process:`);
+  for (const accept of ["application/x-pgcopy", "text/csv", "application/json"]) {
+    const rss: number[] = [];
+    const sent: number[] = [];
+    for (const query of [`date=${DAY}`, `start=${FIRST}&end=${addDays(FIRST, 29)}T23:59:59Z`]) {
+      const p = await startApiProcess(sourceUrl);
+      try {
+        const res = await fetch(`${p.url}/data?${query}&${vars}`, {
+          headers: { authorization: `Bearer ${p.token}`, accept },
+        });
+        if (!res.ok) throw new Error(`/data answered ${res.status}: ${await res.text()}`);
+        let bytes = 0;
+        for await (const chunk of res.body!) bytes += chunk.length;
+        sent.push(bytes);
+        rss.push((await p.peakRssMb()) ?? NaN);
+      } finally {
+        await p.stop();
+      }
+    }
+    log(
+      `  ${accept}: 1 day (${(sent[0] / 1e6).toFixed(0)} MB sent) ${rss[0].toFixed(0)} MB, ` +
+        `30 days (${(sent[1] / 1e6).toFixed(0)} MB) ${rss[1].toFixed(0)} MB: ` +
+        `${goal(rss[1] / rss[0], 1.25)}`,
+    );
   }
 }

@@ -56,7 +56,7 @@ export async function benchScheduler(log: (line: string) => void): Promise<void>
     const settings = {
       apiUrl: api.url,
       token: api.token,
-      attempts: 1,
+      retrySeconds: 0,
       timeoutMs: 60_000,
       leaseSeconds: 60,
       maxShrink: 0.1,

@@ -55,8 +55,8 @@ export interface Config {
   /** How often the scheduler and the page re-read the jobs' SQL and the source's extent and act on changes. */
   watchSeconds: number;
   etlCron: string;
-  /** Extract attempts per run (1 = no retry). */
-  etlAttempts: number;
+  /** How long an extract retries transient failures, seconds (0 = no retry). */
+  etlRetrySeconds: number;
   /** Per-attempt timeout of the extract request. */
   etlTimeoutMs: number;
   /** How long a claim on a partition lives without a heartbeat. */
@@ -282,13 +282,14 @@ export const SETTINGS: readonly Setting[] = [
     parse: (raw) => raw === undefined ? "0 1 * * *" : cron("ETL_CRON", raw),
   },
   {
-    name: "ETL_ATTEMPTS",
+    name: "ETL_RETRY_SECONDS",
     kind: "windbin",
-    key: "etlAttempts",
-    default: "`4`",
-    meaning: "extract attempts per run (1 = no retry)",
+    key: "etlRetrySeconds",
+    default: "`60`",
+    meaning:
+      "how long an extract retries a source that fails transiently (connection, timeout, 5xx, 429), waiting what a 503/429's `Retry-After` asks within it, else backing off (0 = no retry)",
     usedBy: RUNNERS,
-    parse: (raw) => int("ETL_ATTEMPTS", raw, 4, 1, 100),
+    parse: (raw) => int("ETL_RETRY_SECONDS", raw, 60, 0, 86_400),
   },
   {
     name: "ETL_TIMEOUT_MS",

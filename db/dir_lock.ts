@@ -4,7 +4,7 @@
  * PGlite is one PostgreSQL backend in this process: a second process opening
  * the same directory would corrupt it. The lock is an OS file lock (flock), so
  * it disappears with its process, however that process dies; the file's text
- * only names the holder for the error message.
+ * names the holder for the error message, and its pid for holder.ts.
  */
 
 export class DatabaseLockedError extends Error {
@@ -44,6 +44,19 @@ export function lockDataDir(dir: string, what: string): DirLock {
       }
     },
   };
+}
+
+/**
+ * The pid the lock file names: the holder's while the lock is held (each
+ * holder writes it when it takes the lock); null without a readable one.
+ */
+export function lockHolderPid(dir: string): number | null {
+  try {
+    const m = /^pid (\d+) /.exec(new TextDecoder().decode(Deno.readFileSync(`${dir}.lock`)));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function commandLine(): string {

@@ -148,6 +148,8 @@ export class PgliteDb implements Db {
         ...queryable(this.#pg),
         copyFrom: (copySql, body) => copyFromBlob(this.#pg, copySql, body),
         transaction: (f) => this.transaction(f),
+        // One in-process backend: a statement cannot be interrupted; callers check their signal.
+        cancel: () => Promise.resolve(),
       });
       return result;
     } finally {

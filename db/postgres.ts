@@ -113,19 +113,24 @@ async function copyFrom(
   });
   let failure: { e: unknown } | null = null;
   done.catch((e) => failure ??= { e });
+  // A COPY that fails (a lost connection, say) emits 'error' and never drains:
+  // waiting for room to write ends then too.
+  const settled = done.then(() => {}, () => {});
   try {
     for await (const chunk of body) {
       if (failure) break;
       if (!sink.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const go = () => {
-            sink.off("drain", go);
-            sink.off("close", go);
-            resolve();
-          };
-          sink.once("drain", go);
-          sink.once("close", go);
-        });
+        let go = () => {};
+        await Promise.race([
+          settled,
+          new Promise<void>((resolve) => {
+            go = () => resolve();
+            sink.once("drain", go);
+            sink.once("close", go);
+          }),
+        ]);
+        sink.off("drain", go);
+        sink.off("close", go);
       }
     }
   } catch (e) {
@@ -221,16 +226,34 @@ export class PostgresDb implements Db {
 
   async session<T>(fn: (s: Session) => Promise<T>): Promise<T> {
     const c = await this.#connect(this.#pool);
+    let ended = false;
+    let cancelling: Promise<void> | null = null;
+    const cancel = () => {
+      if (ended) return Promise.resolve();
+      const pid = (c as unknown as { processID: number }).processID;
+      return cancelling ??= this.#cancelBackend(pid).catch(() => {});
+    };
+    // A connection that was sent a cancel is closed, never pooled: the cancel
+    // is awaited first, so it cannot land on the next user's statement.
+    const closeIfCancelled = async () => {
+      ended = true;
+      if (!cancelling) return false;
+      await cancelling;
+      c.release(true);
+      return true;
+    };
     let result: T;
     try {
-      result = await fn({ ...queryable(c), transaction: (f) => inTransaction(c, f) });
+      result = await fn({ ...queryable(c), transaction: (f) => inTransaction(c, f), cancel });
     } catch (e) {
+      if (await closeIfCancelled()) throw e;
       // Reuse the connection only if it is clean again; otherwise drop it (and its TEMP tables).
       const clean = !isBroken(c) &&
         await c.query("ROLLBACK; DISCARD TEMP").then(() => true, () => false);
       c.release(!clean);
       throw e;
     }
+    if (await closeIfCancelled()) return result;
     try {
       // What the session made TEMP must not outlive it on a pooled connection.
       await send(c, () => c.query("DISCARD TEMP"));
@@ -240,6 +263,22 @@ export class PostgresDb implements Db {
     }
     c.release();
     return result;
+  }
+
+  /**
+   * `pg_cancel_backend(pid)` on a connection of its own, so a cancel never
+   * waits behind a full pool; resolves once the server has signalled it.
+   */
+  async #cancelBackend(pid: number): Promise<void> {
+    const options = (this.#pool as unknown as { options: pg.PoolConfig }).options;
+    const client = new pg.Client({ ...options, application_name: "windbin cancel" });
+    guard(client);
+    try {
+      await client.connect();
+      await client.query("SELECT pg_cancel_backend($1)", [pid]);
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async *copyOut(select: string, format: CopyFormat): AsyncIterable<Uint8Array> {

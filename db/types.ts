@@ -35,6 +35,15 @@ export interface Session extends Queryable {
   copyFrom(copySql: string, body: AsyncIterable<Uint8Array>): Promise<void>;
   /** One transaction on the session's connection: committed when `fn` resolves. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Cancels the statement the session runs now, if any (SIGINT/SIGTERM), and
+   * resolves once the server was told. A session that was sent a cancel does
+   * not give its connection back to the pool: it is closed when the session
+   * ends, so a cancel can never reach a statement of anyone else. After the
+   * session ended it does nothing. (PGlite: a no-op; statements there cannot
+   * be interrupted.)
+   */
+  cancel(): Promise<void>;
 }
 
 /** Session settings applied on every connection of a Db (unset: the server's defaults). */

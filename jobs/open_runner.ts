@@ -117,8 +117,8 @@ async function open(
   const settings = {
     apiUrl: cfg.sourceApiUrl,
     token,
-    get attempts() {
-      return cfg.etlAttempts;
+    get retrySeconds() {
+      return cfg.etlRetrySeconds;
     },
     timeoutMs: cfg.etlTimeoutMs,
     get leaseSeconds() {
@@ -177,28 +177,33 @@ async function open(
 
 /** Prints a fatal start-up or run error (no stack trace for known causes); returns the exit code. */
 export function reportFatal(command: string, e: unknown): number {
+  const { lines, code } = describeFatal(command, e);
+  for (const l of lines) console.error(l);
+  return code;
+}
+
+/** What reportFatal prints, and the exit code: 2 for what the user can fix, else 1. */
+export function describeFatal(command: string, e: unknown): { lines: string[]; code: number } {
   if (
     e instanceof ConfigError || e instanceof DatabaseLockedError || e instanceof MigrationError ||
     e instanceof JobError || e instanceof PrivilegeError
   ) {
-    console.error(`${command}: ${safeText(e.message)}`);
-    return 2;
+    return { lines: [`${command}: ${safeText(e.message)}`], code: 2 };
   }
   const denied = describeNotCapable(e);
-  if (denied) {
-    console.error(`${command}: ${denied}`);
-    return 2;
-  }
+  if (denied) return { lines: [`${command}: ${denied}`], code: 2 };
   if (isConnectionError(e)) {
-    console.error(`${command}: ${safeText(describeTargetError(e))}`);
-    return 1;
+    return { lines: [`${command}: ${safeText(describeTargetError(e))}`], code: 1 };
   }
   // A privilege the start-up check could not foresee: still one line, still set-up (exit 2).
   if (isRefusal(e)) {
-    console.error(`${command}: ${safeText(describeTargetError(e))}`);
-    return 2;
+    return { lines: [`${command}: ${safeText(describeTargetError(e))}`], code: 2 };
   }
-  console.error(`${command}: unexpected error: ${safeText(messageOf(e))}`);
-  if (e instanceof Error && e.stack) console.error(safeText(e.stack));
-  return 1;
+  return {
+    lines: [
+      `${command}: unexpected error: ${safeText(messageOf(e))}`,
+      ...(e instanceof Error && e.stack ? [safeText(e.stack)] : []),
+    ],
+    code: 1,
+  };
 }

@@ -17,7 +17,12 @@ export async function openDatabase(role: MigrationSet, opts: OpenOptions): Promi
     return new PostgresDb(opts.url, opts);
   }
   const { PgliteDb } = await import("../db/pglite.ts");
-  return await PgliteDb.open(`${opts.dataDir.replace(/\/+$/, "")}/${role}`, role, opts);
+  return await PgliteDb.open(embeddedDir(opts.dataDir, role), role, opts);
+}
+
+/** The directory of the embedded database `role` under DATA_DIR (its lock and holder record beside it). */
+export function embeddedDir(dataDir: string, role: MigrationSet): string {
+  return `${dataDir.replace(/\/+$/, "")}/${role}`;
 }
 
 /** Opens the database and brings its schema up to date. */

@@ -10,7 +10,9 @@
 import { loadConfig, settingsHelp } from "../config/config.ts";
 import { openRunnerWaiting, reportFatal } from "../jobs/open_runner.ts";
 import { describeFirstDay } from "../jobs/core/job.ts";
-import { type Handler, pageUrl, startService, waitingHandler } from "./service.ts";
+import { type Handler, localAddress, pageUrl, startService, waitingHandler } from "./service.ts";
+import { recordHolder } from "../db/holder.ts";
+import { embeddedDir } from "../migrations/open.ts";
 
 const STOP_GRACE_MS = 8_000;
 
@@ -48,7 +50,7 @@ ${settingsHelp("scheduler")}`);
   }
   // One listener for the whole life: 503 while waiting, then the status page.
   let handler: Handler = waitingHandler("the target database");
-  let server: Deno.HttpServer | null = null;
+  let server: Deno.HttpServer<Deno.NetAddr> | null = null;
   if (cfg.runnerPort) {
     try {
       server = Deno.serve(
@@ -84,8 +86,24 @@ ${settingsHelp("scheduler")}`);
       token: ctx.settings.token,
       cron: Deno.cron,
       log,
+      cliFor: cfg.targetDatabaseUrl ? undefined : "scheduler",
     });
     handler = service.fetch;
+    // An embedded target: `deno task etl` and `status` find this page and ask it (jobs/cli/remote.ts).
+    const record = !cfg.targetDatabaseUrl && server
+      ? await recordHolder(embeddedDir(cfg.dataDir, "target"), {
+        command: "scheduler",
+        page: localAddress(cfg.host, server.addr.port),
+      }).catch((e) => {
+        log({
+          event: "warning",
+          message: `cannot record this process beside the target database (${
+            (e as Error).message
+          }): \`deno task etl\` and \`status\` will be refused while it runs`,
+        });
+        return null;
+      })
+      : null;
     log({
       event: "start",
       runner: ctx.runner,
@@ -108,6 +126,7 @@ ${settingsHelp("scheduler")}`);
       service.stop(signal).then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), STOP_GRACE_MS)),
     ]);
+    await record?.remove();
     await Promise.race([ctx.db.close(), new Promise((r) => setTimeout(r, 1_500))]);
     log({ event: "stopped", signal, graceful });
     return 0;

@@ -3,7 +3,9 @@
  * tick, and every WATCH_SECONDS to act on what changed), and the status page
  * with its ops API and metrics. `deno task scheduler` and `deno task start`
  * both run it; their *_main.ts edges listen on RUNNER_PORT, register the
- * crons and answer 503 while the database is still being waited for.
+ * crons and answer 503 while the database is still being waited for. On an
+ * embedded target (which no other process can open) the page also runs the
+ * CLI's `etl` and `status` for it (cli_ops.ts).
  */
 import { type ReconcileReport, Scheduler } from "../jobs/scheduler/scheduler.ts";
 import { type Cron, registerSchedules } from "../jobs/scheduler/schedules.ts";
@@ -12,6 +14,7 @@ import type { RunnerContext } from "../jobs/core/runner.ts";
 import type { RunResult } from "../jobs/core/partition_run.ts";
 import { createMetrics, type Metrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
+import { cliOps } from "./cli_ops.ts";
 
 export type { Handler } from "../api/waiting.ts";
 /** What RUNNER_PORT answers while the process waits for its database (503, Retry-After). */
@@ -36,6 +39,11 @@ export interface ServiceOptions {
   metrics?: Metrics;
   /** Every finished round of the scheduler. */
   onRound?: (r: ReconcileReport) => void;
+  /**
+   * The embedded target is held here: run the CLI's commands for it
+   * (/api/cli), naming this command (`start`, `scheduler`).
+   */
+  cliFor?: string;
 }
 
 export interface Service {
@@ -90,12 +98,16 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
     onRun: observe,
     log: o.log,
   });
+  const commands = o.cliFor
+    ? cliOps(ctx, { command: o.cliFor, maxRangeDays: o.maxRangeDays, log: o.log })
+    : undefined;
   const app = createStatusApp({
     source,
     token: o.token,
     metrics,
     maxRangeDays: o.maxRangeDays,
     trustProxy: o.trustProxy,
+    commands,
   });
   return {
     scheduler,
@@ -105,7 +117,7 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
     async stop(reason) {
       stopped.abort(reason);
       for (const id of timers) clearTimeout(id);
-      await scheduler.stop(reason);
+      await Promise.all([scheduler.stop(reason), commands?.stop()]);
     },
   };
 }
@@ -114,4 +126,10 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
 export function pageUrl(host: string, port: number): string {
   const h = host === "0.0.0.0" ? "localhost" : host === "::" ? "[::1]" : host;
   return `http://${h.includes(":") && !h.startsWith("[") ? `[${h}]` : h}:${port}/`;
+}
+
+/** host:port where a client on this machine reaches a server listening on `host` (for holder.ts). */
+export function localAddress(host: string, port: number): string {
+  const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`;
 }

@@ -23,7 +23,9 @@ import { describeFatal } from "../api/fatal.ts";
 import { seedUnlessComplete } from "../api/seed.ts";
 import { demoToken } from "../config/token_file.ts";
 import { openRunnerWaiting } from "../jobs/open_runner.ts";
-import { type Handler, pageUrl, startService, waitingHandler } from "./service.ts";
+import { type Handler, localAddress, pageUrl, startService, waitingHandler } from "./service.ts";
+import { type HolderRecord, recordHolder } from "../db/holder.ts";
+import { embeddedDir } from "../migrations/open.ts";
 import { addDays, yesterday } from "../jobs/core/days.ts";
 import { createMetrics } from "../ui/metrics.ts";
 import { messageOf } from "../jobs/core/errors.ts";
@@ -68,7 +70,7 @@ ${settingsHelp("start")}`);
     });
   // One listener for the page's whole life: 503 while waiting, then the page.
   let handler: Handler = waitingHandler("the databases");
-  let page: Deno.HttpServer | null = null;
+  let page: Deno.HttpServer<Deno.NetAddr> | null = null;
   try {
     if (cfg.runnerPort) {
       page = Deno.serve(
@@ -84,8 +86,22 @@ ${settingsHelp("start")}`);
       } (HOST, RUNNER_PORT)`,
     });
   }
-  let api: Deno.HttpServer | null = null;
+  let api: Deno.HttpServer<Deno.NetAddr> | null = null;
   let source: Db | null = null;
+  // Beside each embedded database this process holds: where it answers (db/holder.ts), so
+  // `deno task etl`/`status` ask it, and `deno task serve` points at its API.
+  const records: { remove(): Promise<void> }[] = [];
+  const record = async (role: "source" | "target", what: Omit<HolderRecord, "pid" | "since">) => {
+    try {
+      records.push(await recordHolder(embeddedDir(cfg.dataDir, role), what));
+    } catch (e) {
+      log({
+        event: "warning",
+        message: `cannot record this process beside the ${role} database: ${messageOf(e)}`,
+      });
+    }
+  };
+  const pageAddress = page ? localAddress(cfg.host, page.addr.port) : undefined;
   try {
     source = await waitForDatabase(
       () =>
@@ -114,6 +130,10 @@ ${settingsHelp("start")}`);
       }),
     );
     api = Deno.serve({ port: cfg.port, hostname: API_HOST, onListen: () => {} }, app.fetch);
+    const apiAddress = localAddress(API_HOST, api.addr.port);
+    if (!cfg.sourceDatabaseUrl) {
+      await record("source", { command: "start", page: pageAddress, api: apiAddress });
+    }
     const ctx = await openRunnerWaiting("start", withValues(cfg, { apiToken: token }), {
       signal: stop.signal,
       onRetry: (attempt, ms, error) =>
@@ -131,8 +151,12 @@ ${settingsHelp("start")}`);
         cron: Deno.cron,
         metrics,
         log,
+        cliFor: cfg.targetDatabaseUrl ? undefined : "start",
       });
       handler = service.fetch;
+      if (!cfg.targetDatabaseUrl && pageAddress) {
+        await record("target", { command: "start", page: pageAddress, api: apiAddress });
+      }
       console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
       console.log(
         `  status page: ${page ? pageUrl(cfg.host, cfg.runnerPort) : "(not started, see above)"}` +
@@ -155,6 +179,7 @@ ${settingsHelp("start")}`);
       await ctx.db.close();
     }
   } finally {
+    for (const r of records) await r.remove();
     await page?.shutdown();
     await api?.shutdown();
     await source?.close();

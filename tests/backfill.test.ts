@@ -3,8 +3,10 @@
  * code, against a scripted source over real HTTP, on both backends.
  */
 import assert from "node:assert/strict";
-import { testBackends } from "./helpers/databases.ts";
+import { TEST_DATABASE_URL, testBackends } from "./helpers/databases.ts";
 import { type Bench, partition, runBench, runsOf, serveDays } from "./helpers/runs.ts";
+import { runPlan } from "../jobs/core/run_plan.ts";
+import { runPartition } from "../jobs/core/partition_run.ts";
 import { cli } from "./helpers/cli.ts";
 import { partitionStates } from "../jobs/core/states.ts";
 import { daysBetween } from "../jobs/core/days.ts";
@@ -201,6 +203,52 @@ testBackends(
     }
   },
 );
+
+Deno.test({
+  name: "[postgres] backfill, concurrency 1: the next day's extract runs while a day commits",
+  ignore: !TEST_DATABASE_URL,
+  async fn() {
+    const b = await runBench("postgres");
+    try {
+      serveDays(b);
+      const asked = (day: string) =>
+        b.api.requests.some((r) => new URL(r.url).searchParams.get("date") === day);
+      let overlapped = false;
+      const days = ["2024-01-01", "2024-01-02", "2024-01-03"];
+      const outcomes = await runPlan(
+        days.map((day) => ({ job: b.etl, day, why: "test" })),
+        (item, hooks) =>
+          runPartition(
+            b.deps({
+              ...hooks,
+              // Day 1 holds its final transaction open until day 2's extract asks
+              // the source (bounded: without the overlap it never would).
+              afterDelete: async () => {
+                if (item.day !== days[0]) return;
+                for (let i = 0; i < 250 && !asked(days[1]); i++) {
+                  await new Promise((r) => setTimeout(r, 20));
+                }
+                overlapped = asked(days[1]);
+              },
+            }),
+            b.opts({ day: item.day }),
+          ),
+        { concurrency: 1 },
+      );
+      assert.ok(overlapped, "day 2 was asked for while day 1 was in its final transaction");
+      assert.deepEqual(outcomes.map((o) => o.result.status), [
+        "succeeded",
+        "succeeded",
+        "succeeded",
+      ]);
+      assert.equal(await count(b, "SELECT count(*)::int AS n FROM data"), 3 * 144 * 8);
+      const runs = await runsOf(b.db);
+      assert.deepEqual(runs.map((r) => r.status), ["succeeded", "succeeded", "succeeded"]);
+    } finally {
+      await b.close();
+    }
+  },
+});
 
 Deno.test("plan: days of a range, oldest first, upstream first", () => {
   assert.deepEqual(daysBetween("2024-02-27", "2024-03-01"), [

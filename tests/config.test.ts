@@ -30,7 +30,7 @@ Deno.test("config: defaults fit the embedded demo", () => {
   assert.equal(c.etlCron, "0 1 * * *");
   assert.equal(c.sourceDatabaseUrl, undefined);
   assert.equal(c.apiToken, undefined);
-  assert.equal(c.etlAttempts, 4);
+  assert.equal(c.etlRetrySeconds, 60);
   assert.equal(c.apiStreams, 10);
   assert.equal(c.streamStallSeconds, 30);
   assert.equal(c.seedDemo, false);
@@ -54,7 +54,7 @@ Deno.test("config: every invalid value names its variable, and no secret is echo
     [{ API_STREAMS: "0" }, /^API_STREAMS must be/],
     [{ STREAM_STALL_SECONDS: "soon" }, /^STREAM_STALL_SECONDS must be/],
     [{ MAX_RANGE_DAYS: "-1" }, /^MAX_RANGE_DAYS must be/],
-    [{ ETL_ATTEMPTS: "0" }, /^ETL_ATTEMPTS must be/],
+    [{ ETL_RETRY_SECONDS: "-1" }, /^ETL_RETRY_SECONDS must be/],
     [{ ETL_TIMEOUT_MS: "10" }, /^ETL_TIMEOUT_MS must be/],
     [{ ETL_LEASE_SECONDS: "1" }, /^ETL_LEASE_SECONDS must be/],
     [{ DEMO_DAYS: "0" }, /^DEMO_DAYS must be a whole number from 1 to 366/],
@@ -216,7 +216,7 @@ Deno.test("config: every command validates what it reads, and only that", () => 
     STREAM_STALL_SECONDS: "0",
     PARTITION_START: "0000-01-01",
     ETL_CRON: "* * 31 2 *",
-    ETL_ATTEMPTS: "0",
+    ETL_RETRY_SECONDS: "x",
     ETL_TIMEOUT_MS: "0",
     ETL_LEASE_SECONDS: "0",
     ETL_MAX_SHRINK: "101",

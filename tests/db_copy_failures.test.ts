@@ -93,3 +93,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "[postgres] a COPY FROM on a session whose backend was terminated fails, never hangs",
+  ignore,
+  async fn() {
+    const db = new PostgresDb(TEST_DATABASE_URL!);
+    try {
+      // One chunk larger than the stream's buffer: the write asks to wait for 'drain',
+      // which a failed COPY never sends.
+      const big = new TextEncoder().encode("1\n".repeat(100_000));
+      const e = await within(
+        db.session(async (s) => {
+          await s.exec("CREATE TEMP TABLE staging (a int)");
+          const [{ pid }] = await s.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+          await db.query("SELECT pg_terminate_backend($1)", [pid]);
+          for (let i = 0; i < 100; i++) {
+            const alive = await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid]);
+            if (!alive.length) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          await s.copyFrom(
+            "COPY staging FROM STDIN",
+            (async function* () {
+              yield big;
+            })(),
+          );
+        }).then(() => null, (e) => e),
+        5000,
+        "the COPY FROM",
+      );
+      assert.match(String(e), /terminat|connection/i);
+      assert.deepEqual(await db.query<{ one: number }>("SELECT 1 AS one"), [{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  },
+});

@@ -7,7 +7,8 @@ import { PgliteDb } from "../db/pglite.ts";
 import { PostgresDb } from "../db/postgres.ts";
 import { isConnectionError, sqlState } from "../db/errors.ts";
 import type { Db } from "../db/types.ts";
-import { freshDb, testBackends } from "./helpers/databases.ts";
+import { freshDb, TEST_DATABASE_URL, testBackends } from "./helpers/databases.ts";
+import { delay } from "./helpers/streams.ts";
 
 const rows = (text: string) =>
   (async function* () {
@@ -66,6 +67,67 @@ testBackends("a session keeps its TEMP table between autocommit COPY and a trans
     await close();
   }
 });
+
+Deno.test({
+  name:
+    "[postgres] a cancel reaches only the session's statement, and its connection is not pooled",
+  ignore: !TEST_DATABASE_URL,
+  async fn() {
+    const { db, close } = await freshDb("postgres");
+    const pidOf = async (q: Pick<Db, "query">) =>
+      (await q.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))[0].pid;
+    const alive = async (pid: number) =>
+      (await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [pid])).length > 0;
+    try {
+      // A statement in flight is cancelled (57014); the session's caller sees it.
+      let first = 0;
+      const e = await db.session(async (s) => {
+        first = await pidOf(s);
+        const sleeping = s.query("SELECT pg_sleep(30)").then(() => null, (e) => e);
+        await waitFor(async () =>
+          (await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", [
+            first,
+          ])).length > 0
+        );
+        await s.cancel();
+        return await sleeping;
+      });
+      assert.equal(sqlState(e), "57014", String(e));
+      // A cancel sent while the session was idle, then the session ends normally: the cancel
+      // was awaited, the connection closed; the pool's next statements run elsewhere, unharmed.
+      let second = 0;
+      await db.session(async (s) => {
+        second = await pidOf(s);
+        await s.cancel();
+        await s.query("SELECT 1");
+      });
+      for (const pid of [first, second]) {
+        await waitFor(async () => !(await alive(pid)));
+      }
+      const pids = await Promise.all(Array.from({ length: 20 }, () => pidOf(db)));
+      assert.ok(!pids.includes(first) && !pids.includes(second), `reused: ${pids}`);
+      // After the session ended, cancel() does nothing.
+      let late: (() => Promise<void>) | null = null;
+      await db.session((s) => {
+        late = () => s.cancel();
+        return Promise.resolve();
+      });
+      await late!();
+      await Promise.all(Array.from({ length: 10 }, () => db.query("SELECT pg_sleep(0.01)")));
+    } finally {
+      await close();
+    }
+  },
+});
+
+/** Polls `ok` every 20 ms, up to 5 s. */
+async function waitFor(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await ok()) return;
+    await delay(20);
+  }
+  throw new Error("condition not reached within 5 s");
+}
 
 Deno.test("[pglite] sessions exclude each other", async () => {
   const db = await PgliteDb.memory();

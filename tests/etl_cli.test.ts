@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { migratedDb, tempDir, TEST_DATABASE_URL } from "./helpers/databases.ts";
-import { csv, dayCsv, startFakeApi, status } from "./helpers/fake_api.ts";
+import { copy, dayCopy, startFakeApi, status } from "./helpers/fake_api.ts";
 import { within } from "./helpers/streams.ts";
 
 const DAY = "2024-01-02";
@@ -29,7 +29,7 @@ function etl(args: string[], env: Record<string, string>): Promise<Out> {
     args: ["task", "-q", "etl", ...args],
     // Only what the test sets: a TARGET_DATABASE_URL of the caller must not leak in.
     clearEnv: true,
-    env: { ...inherited(), NO_COLOR: "1", ETL_ATTEMPTS: "2", ...env },
+    env: { ...inherited(), NO_COLOR: "1", ETL_RETRY_SECONDS: "2", ...env },
     stdout: "piped",
     stderr: "piped",
   });
@@ -64,16 +64,16 @@ Deno.test("etl cli: --help, and bad usage exits 2 naming the problem", async () 
   const unknown = await etl(["--date", DAY, "--frobnicate"], {});
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /frobnicate/);
-  const config = await etl(["--date", DAY], { ETL_ATTEMPTS: "zero" });
+  const config = await etl(["--date", DAY], { ETL_RETRY_SECONDS: "zero" });
   assert.equal(config.code, 2);
-  assert.match(config.stderr, /ETL_ATTEMPTS must be a whole number/);
+  assert.match(config.stderr, /ETL_RETRY_SECONDS must be a whole number/);
 });
 
 Deno.test("etl cli: on the embedded database, success prints a summary and exits 0; a 401 exits 1", async () => {
   const dataDir = await tempDir("etl_cli_");
   const api = startFakeApi();
   try {
-    api.answer(csv(dayCsv(DAY, 60)));
+    api.answer(copy(dayCopy(DAY, 60)));
     const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
@@ -110,7 +110,7 @@ Deno.test("etl cli: without API_TOKEN it uses the token the embedded API wrote, 
     );
     assert.doesNotMatch(short.stderr, /short/, "the token itself is not printed");
     await Deno.writeTextFile(`${dataDir}/api-token`, "from-file-0123456789\n");
-    api.answer(csv(dayCsv(DAY, 600)));
+    api.answer(copy(dayCopy(DAY, 600)));
     const ok = await etl(["--date", DAY], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(api.requests[0].headers.get("authorization"), "Bearer from-file-0123456789");
@@ -130,11 +130,17 @@ Deno.test({
     const oneExited = Promise.withResolvers<void>();
     try {
       // The source holds its answer until one process has exited: the other one, which
-      // claimed the day, stays inside its claim until then. Both reaching the source (two
-      // claims) would hold both, and the bound below would fail the test.
+      // claimed the day, stays inside its claim until then. Both ask the source early (the
+      // request starts while the target opens); the busy one drops its request, unread.
+      let dropped = 0;
       api.answer(async (req) => {
-        await oneExited.promise;
-        return csv(dayCsv(DAY, 60))(req);
+        const gone = new Promise<void>((ok) => req.signal.addEventListener("abort", () => ok()));
+        const first = await Promise.race([
+          oneExited.promise.then(() => "answer"),
+          gone.then(() => "dropped"),
+        ]);
+        if (first === "dropped") dropped++;
+        return copy(dayCopy(DAY, 60))(req);
       });
       const env = {
         TARGET_DATABASE_URL: target.url!,
@@ -150,7 +156,8 @@ Deno.test({
       assert.deepEqual(codes, [0, 3], `${a.stderr}\n${b.stderr}`);
       const busy = a.code === 3 ? a : b;
       assert.match(busy.stderr, /etl 2024-01-02 is busy: run \d+ by .* holds it/);
-      assert.equal(api.requests.length, 1, "only the claim holder asked the source");
+      assert.equal(api.requests.length, 2, "each asked the source once");
+      assert.equal(dropped, 1, "the busy one dropped its request unread");
       const [{ n }] = await target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
       assert.equal(n, 1152);
     } finally {
@@ -172,7 +179,7 @@ Deno.test("etl cli: a second process on a busy embedded database is refused at o
     api.answer(async (req) => {
       asked.resolve();
       await secondDone.promise;
-      return csv(dayCsv(DAY, 600))(req);
+      return copy(dayCopy(DAY, 600))(req);
     });
     const env = { DATA_DIR: dataDir, SOURCE_API_URL: api.url, API_TOKEN: "test-token-0123456789" };
     const first = etl(["--date", DAY], env);

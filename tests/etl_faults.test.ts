@@ -11,7 +11,7 @@ import { PostgresDb } from "../db/postgres.ts";
 import { migrate } from "../migrations/migrate.ts";
 import type { Db } from "../db/types.ts";
 import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
-import { csv, dayCsv, startFakeApi } from "./helpers/fake_api.ts";
+import { copy, dayCopy, startFakeApi } from "./helpers/fake_api.ts";
 import { DAY, dayRows, fixtureJobs, LATER, partition } from "./helpers/runs.ts";
 import { type RunDeps, type RunOptions, runPartition } from "../jobs/core/partition_run.ts";
 import { findJob } from "../jobs/core/job.ts";
@@ -57,7 +57,7 @@ Deno.test({
         now: LATER,
         ...extra,
       });
-      api.answer(csv(dayCsv(DAY, 60)));
+      api.answer(copy(dayCopy(DAY, 60)));
       assert.equal((await runPartition(deps(), opts())).status, "succeeded");
       const before = await dayRows(db);
       const kill = () => cluster.terminateBackends("windbin");
@@ -66,7 +66,7 @@ Deno.test({
         ["during the extract", {}, () =>
           api.answer(async (req) => {
             await kill();
-            return csv(dayCsv(DAY, 60, () => [1, 2]))(req);
+            return copy(dayCopy(DAY, 60, () => [1, 2]))(req);
           })],
         ["staging loaded, before the final transaction", { beforeFinal: kill }, () => {}],
         ["inside the final transaction", { afterDelete: () => kill() }, () => {}],
@@ -76,7 +76,7 @@ Deno.test({
           // Rows a failed run must not leave behind; after a claim-time kill the run may
           // still succeed (its later statements reconnect), so that case loads the same rows.
           api.answer(
-            csv(phase.startsWith("claimed") ? dayCsv(DAY, 60) : dayCsv(DAY, 60, () => [1, 2])),
+            copy(phase.startsWith("claimed") ? dayCopy(DAY, 60) : dayCopy(DAY, 60, () => [1, 2])),
           );
           script();
           const r = await runPartition(deps(extra), opts());
@@ -97,7 +97,7 @@ Deno.test({
             assert.equal(await recordedError(db, r.runId), r.error, "the run records it");
             assert.deepEqual(await dayRows(db), before, "previous rows intact");
           }
-          api.answer(csv(dayCsv(DAY, 60)));
+          api.answer(copy(dayCopy(DAY, 60)));
           const next = await runPartition(deps(), opts());
           assert.equal(next.status, "succeeded", JSON.stringify(next));
           assert.deepEqual(await dayRows(db), before);
@@ -107,7 +107,7 @@ Deno.test({
         await t.step(`server restart (${mode}) mid-run`, async () => {
           api.answer(async (req) => {
             await cluster.restart(mode);
-            return csv(dayCsv(DAY, 60, () => [1, 2]))(req);
+            return copy(dayCopy(DAY, 60, () => [1, 2]))(req);
           });
           const r = await runPartition(deps(), opts());
           assert.equal(r.status, "failed", JSON.stringify(r));
@@ -122,7 +122,7 @@ Deno.test({
           );
           assert.equal(await recordedError(db, r.runId), r.error, "the run records it");
           assert.deepEqual(await dayRows(db), before);
-          api.answer(csv(dayCsv(DAY, 60)));
+          api.answer(copy(dayCopy(DAY, 60)));
           const next = await runPartition(deps(), opts());
           assert.equal(next.status, "succeeded", JSON.stringify(next));
           assert.deepEqual(await dayRows(db), before);
@@ -131,7 +131,7 @@ Deno.test({
       await t.step(
         "server restarted inside the final transaction: the failure is recorded or both errors are returned",
         async () => {
-          api.answer(csv(dayCsv(DAY, 60, () => [1, 2])));
+          api.answer(copy(dayCopy(DAY, 60, () => [1, 2])));
           const r = await runPartition(
             deps({ afterDelete: () => cluster.restart("immediate") }),
             opts(),

@@ -6,7 +6,21 @@ import assert from "node:assert/strict";
 import { runPartition } from "../jobs/core/partition_run.ts";
 import { testBackends } from "./helpers/databases.ts";
 import { race, within } from "./helpers/streams.ts";
-import { brokenAfter, csv, dayCsv, type FakeApi, status } from "./helpers/fake_api.ts";
+import {
+  brokenAfter,
+  concatBytes,
+  copy,
+  COPY_HEADER,
+  COPY_TRAILER,
+  copyBody,
+  dayCopy,
+  type FakeApi,
+  float8Field,
+  instantField,
+  status,
+  textField,
+  tuple,
+} from "./helpers/fake_api.ts";
 import {
   DAY,
   dayRows,
@@ -22,7 +36,7 @@ testBackends(
   async (_t, backend) => {
     const s = await setup(backend);
     try {
-      s.api.answer(csv(dayCsv(DAY, 60)));
+      s.api.answer(copy(dayCopy(DAY, 60)));
       const r = await runPartition(s.deps(), s.opts());
       assert.equal(r.status, "succeeded", JSON.stringify(r));
       assert.equal(r.status === "succeeded" && r.rowsIn, 1440);
@@ -84,7 +98,7 @@ testBackends(
     const s = await setup(backend);
     try {
       const before = await succeedOnce(s);
-      s.api.answer(csv(dayCsv(DAY, 60, () => [1, 2])));
+      s.api.answer(copy(dayCopy(DAY, 60, () => [1, 2])));
       const r = await runPartition(
         s.deps({
           afterDelete: async (tx) => {
@@ -115,7 +129,7 @@ testBackends("etl: 503 twice then 200 succeeds after retries with backoff", asyn
   const s = await setup(backend);
   try {
     const sleeps: number[] = [];
-    s.api.answer(status(503), status(503), csv(dayCsv(DAY, 600)));
+    s.api.answer(status(503), status(503), copy(dayCopy(DAY, 600)));
     const r = await runPartition(
       s.deps({ sleep: (ms) => (sleeps.push(ms), Promise.resolve()) }),
       s.opts({ backoffMs: 100 }),
@@ -126,11 +140,72 @@ testBackends("etl: 503 twice then 200 succeeds after retries with backoff", asyn
     // Exponential with full jitter (random() = 0.5 here): 0.5 * 100, 0.5 * 200.
     assert.deepEqual(sleeps, [50, 100]);
     assert.equal(s.logs.length, 2);
-    assert.match(s.logs[0], /attempt 1\/3 failed: the source API answered 503/);
+    assert.match(s.logs[0], /attempt 1 failed: the source API answered 503/);
   } finally {
     await s.close();
   }
 });
+
+testBackends(
+  "etl: a 503 or 429 with Retry-After is waited out as asked, within ETL_RETRY_SECONDS",
+  async (t, backend) => {
+    const s = await setup(backend);
+    try {
+      const busy = (code: number, after: string) => () =>
+        new Response("busy", { status: code, headers: { "retry-after": after } });
+      const sleeps = s.sleeps;
+      const deps = () => s.deps();
+      await t.step("waits what the server asks, then succeeds", async () => {
+        sleeps.length = 0;
+        s.api.answer(busy(503, "3"), busy(429, "1"), copy(dayCopy(DAY, 600)));
+        const r = await runPartition(deps(), s.opts({ attempts: undefined, retrySeconds: 60 }));
+        assert.equal(r.status, "succeeded", JSON.stringify(r));
+        assert.equal(r.status === "succeeded" && r.attempts, 3);
+        // random() = 0.5: the asked delay plus half of its tenth as jitter.
+        assert.deepEqual(sleeps, [3150, 1050]);
+        assert.match(s.logs.at(-1)!, /retrying in 1050 ms \(as its Retry-After asks\)/);
+      });
+      await t.step("asked for more than the budget has left: gives up at once", async () => {
+        sleeps.length = 0;
+        const before = s.api.requests.length;
+        s.api.answer(busy(503, "120"));
+        const r = await runPartition(deps(), s.opts({ attempts: undefined, retrySeconds: 60 }));
+        assert.equal(r.status, "failed");
+        assert.match(
+          r.status === "failed" ? r.error : "",
+          /answered 503.*gave up after 1 attempt: the source API asks to wait 120 s, more than the [\d.]+ s left of ETL_RETRY_SECONDS = 60/,
+        );
+        assert.equal(s.api.requests.length - before, 1);
+        assert.deepEqual(sleeps, []);
+      });
+      await t.step("without Retry-After: backoff until the budget is spent", async () => {
+        sleeps.length = 0;
+        s.api.answer(status(503));
+        const r = await runPartition(
+          deps(),
+          s.opts({ attempts: undefined, retrySeconds: 5, backoffMs: 1000 }),
+        );
+        assert.equal(r.status, "failed");
+        assert.match(
+          r.status === "failed" ? r.error : "",
+          /gave up after 5 attempts in [\d.]+ s \(ETL_RETRY_SECONDS = 5\)/,
+        );
+        // 0.5 x 1, 2, 4 s, then what is left of the 5 s.
+        assert.deepEqual(sleeps.slice(0, 3), [500, 1000, 2000]);
+        assert.ok(sleeps.reduce((a, b) => a + b, 0) <= 5000, `slept ${sleeps}`);
+      });
+      await t.step("ETL_RETRY_SECONDS = 0: no retry", async () => {
+        const before = s.api.requests.length;
+        s.api.answer(busy(503, "1"));
+        const r = await runPartition(deps(), s.opts({ attempts: undefined, retrySeconds: 0 }));
+        assert.equal(r.status, "failed");
+        assert.equal(s.api.requests.length - before, 1);
+      });
+    } finally {
+      await s.close();
+    }
+  },
+);
 
 testBackends(
   "etl: API down fails after the configured attempts and keeps the previous data",
@@ -192,7 +267,7 @@ testBackends("etl: a response that is too slow times out and is retried", async 
         const aborted = new Promise<void>((ok) => req.signal.addEventListener("abort", () => ok()));
         gaveUp = !(await race(aborted, 30_000)).timedOut;
       }
-      return csv(dayCsv(DAY, 600))(req);
+      return copy(dayCopy(DAY, 600))(req);
     });
     const r = await runPartition(s.deps(), s.opts({ timeoutMs: 500 }));
     assert.equal(r.status, "succeeded", JSON.stringify(r));
@@ -203,35 +278,85 @@ testBackends("etl: a response that is too slow times out and is retried", async 
   }
 });
 
-const header = "timestamp,wind_speed,power\n";
+type FakeApiAnswer = Parameters<FakeApi["answer"]>[0];
+const csv = (text: string): FakeApiAnswer => () =>
+  new Response(text, { headers: { "content-type": "text/csv; charset=utf-8" } });
+const ok = (at: string, w: number | null = 1, p: number | null = 2) => tuple(row(at, w, p));
+const row = (at: string, w: number | null, p: number | null, turbine = "default") => [
+  textField(turbine),
+  instantField(at),
+  float8Field(w),
+  float8Field(p),
+];
+const body = (...tuples: Uint8Array[]) => concatBytes([COPY_HEADER, ...tuples, COPY_TRAILER]);
+const T0 = "2024-01-02T00:00:00Z";
+const T1 = "2024-01-02T00:01:00Z";
 const MALFORMED: [string, FakeApiAnswer, RegExp][] = [
-  ["a wrong header", csv("time,ws,p\n2024-01-02T00:00:00Z,1,2\n"), /header "time,ws,p"/],
-  ["not CSV at all", csv(`${header}<html>oops</html>\n`), /does not load/],
-  ["text in a number", csv(`${header}2024-01-02T00:00:00Z,abc,2\n`), /does not load.*abc/],
-  ["NaN in a number", csv(`${header}2024-01-02T00:00:00Z,NaN,2\n`), /NaN or infinite/],
-  ["a timestamp outside the day", csv(`${header}2024-01-03T00:00:00Z,1,2\n`), /outside 2024-01-02/],
   [
-    "duplicated timestamps",
-    csv(`${header}2024-01-02T00:00:00Z,1,2\n2024-01-02T00:00:00Z,1,2\n`),
-    /appear more than once/,
+    "not binary COPY at all",
+    copy(new TextEncoder().encode("timestamp,wind_speed,power\n2024-01-02T00:00:00Z,1,2\n")),
+    /malformed at byte 0: not PostgreSQL's binary COPY format/,
+  ],
+  ["a row of too few fields", copy(body(tuple(row(T0, 1, 2).slice(0, 3)))), /3 fields, expected 4/],
+  [
+    "a value of the wrong size",
+    copy(body(tuple([...row(T0, 1, 2).slice(0, 3), new Uint8Array(4)]))),
+    /malformed at byte 56: a power field of 4 bytes, expected 8/,
   ],
   [
-    "a body cut off mid-line",
-    csv(`${header}2024-01-02T00:00:00Z,1,2\n2024-01-02T00:01:00Z,1,23`),
-    /truncated/,
+    "NaN in a number",
+    copy(body(ok(T0, NaN, 2))),
+    /NaN or infinite values, e.g. at 2024-01-02T00:00:00Z/,
+  ],
+  ["Infinity in a number", copy(body(ok(T0, 1, -Infinity))), /NaN or infinite/],
+  ["a timestamp outside the day", copy(body(ok("2024-01-03T00:00:00Z"))), /outside 2024-01-02/],
+  [
+    "a timestamp just before the day",
+    copy(body(ok("2024-01-01T23:59:59.999999Z"))),
+    /1 readings outside 2024-01-02 \(UTC\), e.g. at 2024-01-01T23:59:59.999999Z/,
+  ],
+  [
+    "a reading without a timestamp",
+    copy(body(tuple([textField("default"), null, float8Field(1), float8Field(2)]))),
+    /without a timestamp/,
+  ],
+  [
+    "duplicated timestamps",
+    copy(body(ok(T0), ok(T0), ok(T1), ok(T1))),
+    /2 extra readings for timestamps that appear more than once, e.g. 2024-01-02T00:00:00Z/,
+  ],
+  ["timestamps out of order", copy(body(ok(T1), ok(T0))), /out of order.*2024-01-02T00:00:00Z/],
+  [
+    "turbines out of order",
+    copy(body(tuple(row(T0, 1, 2, "b")), tuple(row(T0, 1, 2, "a")))),
+    /out of order.*turbine a after b/,
+  ],
+  [
+    "a body cut off mid-row",
+    copy(body(ok(T0), ok(T1)).slice(0, -7)),
+    /without the binary COPY trailer.*truncated/,
+  ],
+  [
+    "a body without its trailer",
+    copy(body(ok(T0), ok(T1)).slice(0, -2)),
+    /without the binary COPY trailer/,
+  ],
+  [
+    "bytes after the trailer",
+    copy(concatBytes([body(ok(T0)), ok(T1)])),
+    /bytes after the end-of-data trailer/,
   ],
   [
     "a connection broken mid-body",
-    brokenAfter(`${header}2024-01-02T00:00:00Z,1,2\n`),
+    brokenAfter(concatBytes([COPY_HEADER, ok(T0)])),
     /broke after/,
   ],
   [
-    "HTML instead of CSV",
-    () => new Response("<html></html>", { headers: { "content-type": "text/html" } }),
-    /not text\/csv/,
+    "CSV instead of binary COPY",
+    csv("timestamp,wind_speed,power\n"),
+    /answered with text\/csv.*not application\/x-pgcopy/,
   ],
 ];
-type FakeApiAnswer = Parameters<FakeApi["answer"]>[0];
 
 testBackends("etl: malformed responses fail the run and write nothing", async (t, backend) => {
   const s = await setup(backend);
@@ -261,13 +386,13 @@ testBackends(
     const s = await setup(backend);
     try {
       // A day never loaded before: empty is a success of its own kind.
-      s.api.answer(csv(header));
+      s.api.answer(copy(copyBody([])));
       const first = await runPartition(s.deps(), s.opts({ day: "2024-01-05" }));
       assert.equal(first.status, "empty", JSON.stringify(first));
       assert.equal((await partition(s.db, "2024-01-05"))?.status, "empty");
       // Over good rows, a header-only answer (a lying source) replaces nothing...
       const before = await succeedOnce(s);
-      s.api.answer(csv(header));
+      s.api.answer(copy(copyBody([])));
       const refused = await runPartition(s.deps(), s.opts());
       assert.equal(refused.status, "failed");
       assert.match(
@@ -299,7 +424,7 @@ testBackends(
       const oneDone = Promise.withResolvers<void>();
       s.api.answer(async (req) => {
         await oneDone.promise;
-        return csv(dayCsv(DAY, 60))(req);
+        return copy(dayCopy(DAY, 60))(req);
       });
       const runs = [
         runPartition(s.deps(), s.opts({ runner: "a" })),
@@ -328,7 +453,7 @@ testBackends(
     const s = await setup(backend);
     try {
       await deadClaim(s.db, 1);
-      s.api.answer(csv(dayCsv(DAY, 600)));
+      s.api.answer(copy(dayCopy(DAY, 600)));
       const blocked = await runPartition(s.deps(), s.opts());
       assert.equal(blocked.status, "busy");
       assert.ok(blocked.status === "busy" && blocked.holder.runner === "dead:1");
@@ -364,7 +489,7 @@ Deno.test({
              lease_until = now() + interval '1 minute' WHERE job = 'etl' AND day = $1::date`,
           [DAY],
         );
-        return csv(dayCsv(DAY, 60, () => [1, 2]))(req);
+        return copy(dayCopy(DAY, 60, () => [1, 2]))(req);
       });
       const r = await runPartition(s.deps(), s.opts());
       assert.equal(r.status, "failed");

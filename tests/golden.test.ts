@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { runPartition } from "../jobs/core/partition_run.ts";
 import { DECLARED_JOBS } from "../jobs/declarations/mod.ts";
 import { testBackends } from "./helpers/databases.ts";
-import { csv } from "./helpers/fake_api.ts";
+import { copy, copyBody } from "./helpers/fake_api.ts";
 import { runBench } from "./helpers/runs.ts";
 
 const dir = new URL("./fixtures/golden/", import.meta.url);
@@ -21,10 +21,13 @@ const expectedEtl = parse(await Deno.readTextFile(new URL("expected_etl.csv", di
 const expectedDaily = parse(await Deno.readTextFile(new URL("expected_daily.csv", dir)));
 const DAYS = expectedDaily.map(([day]) => day);
 
-/** The readings of one UTC day, as the source would answer `date=D`. */
-function dayOf(day: string): string {
-  const [header, ...rows] = readings.trim().split("\n");
-  return [header, ...rows.filter((r) => r.startsWith(`${day}T`))].join("\n") + "\n";
+/** The readings of one UTC day, as the source answers `date=D` to the runner (binary COPY). */
+function dayOf(day: string): Uint8Array {
+  const rows = parse(readings).filter(([at]) => at.startsWith(`${day}T`));
+  return copyBody(rows.map(([at, ...values]) => ({
+    at,
+    values: values.map((v) => v === "" ? null : Number(v)),
+  })));
 }
 
 function near(got: number | null, want: string, what: string) {
@@ -42,7 +45,7 @@ testBackends(
     const b = await runBench(backend, DAYS[0], DECLARED_JOBS);
     try {
       assert.deepEqual(DAYS, ["2024-01-02", "2024-01-03"]);
-      b.api.answer((req) => csv(dayOf(new URL(req.url).searchParams.get("date")!))(req));
+      b.api.answer((req) => copy(dayOf(new URL(req.url).searchParams.get("date")!))(req));
       await t.step("etl: every bin and signal of both days", async () => {
         for (const day of DAYS) {
           const r = await runPartition(b.deps(), b.opts({ day }));

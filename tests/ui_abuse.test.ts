@@ -130,7 +130,7 @@ Deno.test({
       SOURCE_API_URL: `http://127.0.0.1:${freePort()}`,
       API_TOKEN: TOKEN,
       PARTITION_START: addDays(utcDay(new Date()), -1),
-      ETL_ATTEMPTS: "1",
+      ETL_RETRY_SECONDS: "0",
     });
     const base = `http://127.0.0.1:${port}`;
     const report: string[] = [];

@@ -38,7 +38,7 @@ async function appOver(db: Db) {
     settings: {
       apiUrl: "http://127.0.0.1:9",
       token: "source-token-0123456789",
-      attempts: 1,
+      retrySeconds: 0,
       timeoutMs: 2000,
       leaseSeconds: 30,
       maxShrink: 0.1,

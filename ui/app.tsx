@@ -6,6 +6,7 @@
  * - `GET /api/partitions?job&from&to`, `GET /api/runs?limit&job&status`, `GET /api/views/:day`;
  * - `POST /api/partitions/:job/:day/run`, `POST /api/run-all` (bearer token or session);
  * - `POST /login`, `POST /logout`, `POST /run/:job/:day`, `POST /run-all` (the page's forms);
+ * - `/api/cli/...`: the CLI's `etl` and `status` run in this process (cli_routes.ts; bearer token);
  * - `GET /health`, `GET /metrics`.
  *
  * It reads and triggers only through a `StatusSource`; it names no job. Every
@@ -14,6 +15,7 @@
  * kind only.
  */
 import { type Context, Hono } from "hono";
+import { cliRoutes } from "./cli_routes.ts";
 import { html } from "hono/html";
 import { compress } from "hono/compress";
 import { secureHeaders } from "hono/secure-headers";
@@ -24,6 +26,7 @@ import { HTTPException } from "hono/http-exception";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { MiddlewareHandler } from "hono";
 import {
+  type CommandPort,
   type PartitionView,
   RUN_STATUSES,
   type RunView,
@@ -55,6 +58,8 @@ export interface StatusAppOptions {
   trustProxy?: boolean;
   /** Failed logins (or wrong tokens) per client per minute before 429 (default 10). */
   loginFailuresPerMinute?: number;
+  /** Runs the CLI's commands here (/api/cli): the process that holds the embedded target. */
+  commands?: CommandPort;
 }
 
 /** Login and form bodies are a few fields: anything bigger is refused unread (413). */
@@ -429,6 +434,8 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
   app.post("/api/run-all", needsAuth, sameSite, async (c) => {
     return triggerAllJson(c, await source.triggerAll());
   });
+
+  if (opts.commands) app.route("/api/cli", cliRoutes(opts.commands));
 
   // ---- the page and its forms ---------------------------------------------------
 

@@ -44,6 +44,8 @@ How:
   --allow-partial      also run days that are not over yet (today, UTC)
   --allow-empty        let a day with 0 readings replace rows a previous run wrote
   --allow-shrink       let a day shrink by more than ETL_MAX_SHRINK percent
+  --timings            print how long each phase of the run took (stderr; one
+                       day at a time gives clean figures)
   -h, --help           this text
 
 Output: --date ends with the day's result line. A range prints one line per
@@ -56,6 +58,11 @@ configuration (or a day that is not over, without --allow-partial, or a plan
 longer than MAX_RANGE_DAYS), 3 a
 partition was being run by another runner, 130/143 stopped by SIGINT/SIGTERM
 (runs in flight rolled back, claims released).
+
+While a \`deno task start\` or \`deno task scheduler\` holds the embedded target
+database, etl asks that process to run the command (its status page,
+RUNNER_PORT, with the API token): the same output and exit codes; Ctrl-C
+cancels the runs it started there.
 
 ${settingsHelp("etl")}`;
 
@@ -71,6 +78,8 @@ export interface CliArgs {
   select: Selection;
   concurrency: number;
   dryRun: boolean;
+  /** Print the phases' times at the end (stderr). */
+  timings: boolean;
   flags: RunFlags;
 }
 
@@ -94,6 +103,7 @@ export function parseCliArgs(args: string[]): CliArgs | null {
         "allow-partial": { type: "boolean" },
         "allow-empty": { type: "boolean" },
         "allow-shrink": { type: "boolean" },
+        timings: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -150,6 +160,7 @@ export function parseCliArgs(args: string[]): CliArgs | null {
     select,
     concurrency,
     dryRun: !!values["dry-run"],
+    timings: !!values.timings,
     flags: {
       allowPartial: values["allow-partial"],
       allowEmpty: values["allow-empty"],
@@ -197,7 +208,10 @@ export function explicitRangeProblem(
 }
 
 export interface CliLimits {
-  /** MAX_RANGE_DAYS: the longest plan a command takes. */
+  /**
+   * MAX_RANGE_DAYS: the longest plan a command takes, in its own process or
+   * inside the page's (service/cli_ops.ts); a longer one is refused (exit 2).
+   */
   maxRangeDays?: number;
 }
 
@@ -305,7 +319,8 @@ async function execute(
   tick();
   const outcomes = await runPlan(
     items,
-    (item) => runOne(ctx, item.job, item.day, trigger, args.flags, io.signal, item.runId),
+    (item, hooks) =>
+      runOne(ctx, item.job, item.day, trigger, args.flags, io.signal, item.runId, hooks),
     {
       concurrency: args.concurrency,
       signal: io.signal,

@@ -4,6 +4,8 @@ import { isConnectionError, sqlState } from "../../db/errors.ts";
 /** A failure worth another attempt: connection errors, timeouts, 5xx, a body cut off mid-transfer. */
 export class TransientError extends Error {
   override name = "TransientError";
+  /** How long the server asked to wait before the next attempt (its Retry-After), if it did. */
+  retryAfterMs?: number;
 }
 
 /** The API refused the request (4xx): retrying will not help. */

@@ -1,12 +1,17 @@
 /**
  * Extract: one UTC day from the source API, streamed straight into the
- * staging table (COPY on PostgreSQL), with retries on transient failures.
+ * staging table (binary COPY on PostgreSQL), with retries on transient
+ * failures.
  *
  * This runs outside any transaction: the final transaction that replaces
- * the day stays short however long the source takes. The body is checked as it passes (content type, header
- * line, complete last line) without building per-row objects.
+ * the day stays short however long the source takes. The body (PostgreSQL's
+ * binary COPY format) is checked as it passes, and the day's fingerprint
+ * computed in the same pass, without building per-row objects
+ * (copy_body.ts); a bad body never finishes its COPY, so staging keeps
+ * nothing of it.
  */
 import type { Session } from "../../db/types.ts";
+import { EMPTY_CHECKSUM, FingerprintHasher } from "../../sql/fingerprint.ts";
 import {
   ApiRefusedError,
   CancelledError,
@@ -14,6 +19,11 @@ import {
   TransientError,
   ValidationError,
 } from "./errors.ts";
+import { CopyBodyCheck } from "./copy_body.ts";
+import type { StagingSql } from "./staging.ts";
+
+/** The media type of PostgreSQL's binary COPY format, as the source API names it. */
+export const PGCOPY = "application/x-pgcopy";
 
 export interface ExtractOptions {
   apiUrl: string;
@@ -21,11 +31,16 @@ export interface ExtractOptions {
   day: string;
   /** The API variables, in the order of the staging columns after `timestamp`. */
   variables: readonly string[];
-  /** `COPY staging (...) FROM STDIN ...` and the statement that empties staging. */
-  copySql: string;
-  clearSql: string;
-  /** Attempts in all (1 = no retry). */
-  attempts: number;
+  /** The session's staging table (staging.ts). */
+  staging: StagingSql;
+  /**
+   * The retry budget (ETL_RETRY_SECONDS): transient failures are tried again
+   * while it lasts, counted from the first attempt's start, waiting what a
+   * 503/429's Retry-After asks (else a backoff). 0: no retry.
+   */
+  retryMs: number;
+  /** At most this many attempts (default: as many as the budget allows). */
+  maxAttempts?: number;
   /** Per attempt, covering the whole response body. */
   timeoutMs: number;
   /** First backoff; doubles each retry, with full jitter, capped at `maxBackoffMs`. */
@@ -41,11 +56,21 @@ export interface ExtractDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   log: (message: string) => void;
+  /** Ends a named phase of the run (`deno task etl --timings`; see timings.ts). */
+  mark?: (phase: string) => void;
+  /** Milliseconds on a monotonic clock, for the retry budget (default performance.now). */
+  clock?: () => number;
 }
 
 export interface ExtractResult {
   attempts: number;
   bytes: number;
+  /** Readings loaded into staging. */
+  readings: number;
+  /** The day's source fingerprint over what was loaded (sql/fingerprint.ts). */
+  fingerprint: { readings: number; checksum: string };
+  /** Readings per turbine. */
+  turbines: Map<string, number>;
 }
 
 export function dataUrl(apiUrl: string, day: string, variables: readonly string[]): string {
@@ -55,9 +80,9 @@ export function dataUrl(apiUrl: string, day: string, variables: readonly string[
 }
 
 /**
- * Loads the day into the session's staging table. Each attempt empties
- * staging and runs one autocommit COPY: a COPY that fails keeps none of its
- * rows, so the next attempt starts clean without a savepoint.
+ * Loads the day into the session's staging table. Each attempt runs one
+ * autocommit COPY that either loads a whole checked body or nothing; a retry
+ * empties staging first all the same.
  */
 export async function extractDay(
   s: Session,
@@ -67,30 +92,60 @@ export async function extractDay(
   const url = dataUrl(opts.apiUrl, opts.day, opts.variables);
   const base = opts.backoffMs ?? 500;
   const cap = opts.maxBackoffMs ?? 15_000;
+  const clock = deps.clock ?? (() => performance.now());
+  const started = clock();
+  const deadline = started + opts.retryMs;
   for (let attempt = 1;; attempt++) {
     throwIfCancelled(opts.signal);
-    await s.exec(opts.clearSql);
+    if (attempt > 1) await s.exec(opts.staging.clear);
     try {
-      const bytes = await attemptOnce(s, deps, url, opts);
-      return { attempts: attempt, bytes };
+      return { attempts: attempt, ...await attemptOnce(s, deps, url, opts) };
     } catch (e) {
       if (opts.signal?.aborted) throw cancelled(opts.signal);
-      const transient = e instanceof TransientError;
-      if (!transient || attempt >= opts.attempts) {
-        if (transient && opts.attempts > 1) {
-          throw new TransientError(`${messageOf(e)} (gave up after ${attempt} attempts)`, {
-            cause: e,
-          });
-        }
-        throw e;
+      if (!(e instanceof TransientError)) throw e;
+      const left = deadline - clock();
+      const asked = e.retryAfterMs;
+      const budget = `ETL_RETRY_SECONDS = ${Math.round(opts.retryMs / 1000)}`;
+      const capped = opts.maxAttempts !== undefined && attempt >= opts.maxAttempts;
+      const tooLong = asked !== undefined && left > 0 && asked > left;
+      if (capped || left <= 0 || tooLong) {
+        if (attempt === 1 && !tooLong) throw e;
+        const why = tooLong
+          ? `: the source API asks to wait ${secs(asked)} s, more than the ${
+            secs(left)
+          } s left of ${budget}`
+          : capped
+          ? ""
+          : ` in ${secs(clock() - started)} s (${budget})`;
+        throw new TransientError(
+          `${messageOf(e)} (gave up after ${attempt} attempt${attempt > 1 ? "s" : ""}${why})`,
+          { cause: e },
+        );
       }
-      const delay = Math.round(deps.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+      // What the server asked for (with a little jitter, so waiting runners do not
+      // all come back at once), else exponential backoff with full jitter.
+      const wait = asked !== undefined
+        ? asked + Math.min(1000, asked / 10) * deps.random()
+        : deps.random() * Math.min(cap, base * 2 ** (attempt - 1));
+      const delay = Math.round(Math.min(wait, left));
       deps.log(
-        `attempt ${attempt}/${opts.attempts} failed: ${messageOf(e)}; retrying in ${delay} ms`,
+        `attempt ${attempt} failed: ${messageOf(e)}; retrying in ${delay} ms` +
+          (asked !== undefined ? " (as its Retry-After asks)" : ""),
       );
       await deps.sleep(delay, opts.signal);
     }
   }
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
+
+/** A Retry-After header (delay-seconds or an HTTP date) in ms from `now`; undefined if absent or bad. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export function cancelled(signal: AbortSignal): CancelledError {
@@ -107,13 +162,13 @@ async function attemptOnce(
   deps: ExtractDeps,
   url: string,
   opts: ExtractOptions,
-): Promise<number> {
+): Promise<Omit<ExtractResult, "attempts">> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   let res: Response;
   try {
     res = await deps.fetch(url, {
-      headers: { authorization: `Bearer ${opts.token}`, accept: "text/csv" },
+      headers: { authorization: `Bearer ${opts.token}`, accept: PGCOPY },
       signal,
     });
   } catch (e) {
@@ -133,7 +188,9 @@ async function attemptOnce(
       detail ? `: ${detail}` : ""
     }`;
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      throw new TransientError(what);
+      const e = new TransientError(what);
+      e.retryAfterMs = retryAfterMs(res.headers.get("retry-after"));
+      throw e;
     }
     throw new ApiRefusedError(
       res.status === 401 || res.status === 403
@@ -142,105 +199,77 @@ async function attemptOnce(
     );
   }
   const type = res.headers.get("content-type") ?? "";
-  if (!type.startsWith("text/csv")) {
+  if (!type.startsWith(PGCOPY)) {
     await res.body?.cancel();
     throw new ApiRefusedError(
-      `the source API answered with ${type || "no content type"}, not text/csv`,
+      `the source API answered with ${type || "no content type"}, not ${PGCOPY} ` +
+        `(binary COPY): is SOURCE_API_URL a windbin source API?`,
     );
   }
-  const body = new CheckedCsv(res.body!, signal, timeout, opts.timeoutMs, opts.variables);
+  deps.mark?.("http");
+  const hasher = new FingerprintHasher(opts.variables);
+  const check = new CopyBodyCheck(opts.day, opts.variables, hasher);
+  const body = checkedBody(res.body!, check, timeout, opts.timeoutMs);
   try {
-    await s.copyFrom(opts.copySql, body);
+    await s.copyFrom(opts.staging.copy, body);
   } catch (e) {
-    // Data exceptions (SQLSTATE class 22: text in a number, a bad timestamp, a
-    // wrong column count) mean the body is bad; anything else (the target
-    // database itself failing) goes up as it is.
+    // Data exceptions (SQLSTATE class 22: text that is not UTF-8, say) mean the
+    // body is bad; anything else (the target database itself failing) goes up as it is.
     const code = String((e as { code?: unknown }).code ?? "");
     if (!code.startsWith("22")) throw e;
     const where = (e as { where?: string }).where;
     throw new ValidationError(
-      `the source API's CSV does not load: ${messageOf(e)}${where ? ` (${where})` : ""}`,
+      `the source API's body does not load: ${messageOf(e)}${where ? ` (${where})` : ""}`,
       { cause: e },
     );
   }
-  body.assertComplete();
-  return body.bytes;
+  deps.mark?.("body+check+copy");
+  const day = hasher.days().find((d) => d.day === opts.day);
+  return {
+    bytes: check.bytes,
+    readings: check.readings,
+    fingerprint: day
+      ? { readings: day.readings, checksum: day.checksum }
+      : { readings: 0, checksum: EMPTY_CHECKSUM },
+    turbines: check.turbines(),
+  };
 }
 
 /**
- * The response body as COPY will read it, checked on the way: the header
- * line must name our columns, and the body must end with a newline (a body
- * cut off mid-line would otherwise load a partial last row). A broken
- * connection becomes a TransientError.
+ * The response body as COPY reads it, checked on the way. Once a row has a
+ * problem nothing more is passed on (the rest is still read, to name every
+ * problem); the checks that need the whole body (trailer, problems) throw
+ * before the iteration ends, so the COPY is abandoned and loads nothing. A
+ * broken connection becomes a TransientError.
  */
-class CheckedCsv implements AsyncIterable<Uint8Array> {
-  bytes = 0;
-  #last = -1;
-  #headerChecked = false;
-  #head = "";
-
-  readonly #header: string;
-
-  constructor(
-    readonly body: ReadableStream<Uint8Array>,
-    readonly signal: AbortSignal,
-    readonly timeout: AbortSignal,
-    readonly timeoutMs: number,
-    variables: readonly string[],
-  ) {
-    this.#header = ["timestamp", ...variables].join(",");
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const reader = this.body.getReader();
-    try {
-      while (true) {
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await reader.read();
-        } catch (e) {
-          throw new TransientError(
-            this.timeout.aborted
-              ? `the source API did not finish the response within ${this.timeoutMs} ms`
-              : `the connection to the source API broke after ${this.bytes} bytes: ${messageOf(e)}`,
-            { cause: e },
-          );
-        }
-        if (r.done) break;
-        const chunk = r.value;
-        if (chunk.length === 0) continue;
-        if (!this.#headerChecked) this.#checkHeader(chunk);
-        this.bytes += chunk.length;
-        this.#last = chunk[chunk.length - 1];
-        yield chunk;
+async function* checkedBody(
+  body: ReadableStream<Uint8Array>,
+  check: CopyBodyCheck,
+  timeout: AbortSignal,
+  timeoutMs: number,
+): AsyncIterable<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    while (true) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        throw new TransientError(
+          timeout.aborted
+            ? `the source API did not finish the response within ${timeoutMs} ms`
+            : `the connection to the source API broke after ${check.bytes} bytes: ${messageOf(e)}`,
+          { cause: e },
+        );
       }
-      if (!this.#headerChecked) this.#checkHeader(new Uint8Array(), true);
-    } finally {
-      await reader.cancel().catch(() => {});
-      reader.releaseLock();
+      if (r.done) break;
+      check.push(r.value);
+      if (!check.failed && r.value.length) yield r.value;
     }
-  }
-
-  #checkHeader(chunk: Uint8Array, end = false) {
-    this.#head += new TextDecoder().decode(chunk.subarray(0, 200));
-    const nl = this.#head.indexOf("\n");
-    if (nl < 0 && !end && this.#head.length < 200) return;
-    const line = (nl < 0 ? this.#head : this.#head.slice(0, nl)).replace(/\r$/, "");
-    if (line !== this.#header) {
-      throw new ApiRefusedError(
-        `the source API's CSV has header "${line.slice(0, 100)}", expected "${this.#header}"`,
-      );
-    }
-    this.#headerChecked = true;
-  }
-
-  assertComplete() {
-    // A body that ends mid-line was cut off on the way (a proxy, a server that
-    // died mid-stream): worth another attempt.
-    if (this.bytes > 0 && this.#last !== 0x0a) {
-      throw new TransientError(
-        `the source API's response ended mid-line after ${this.bytes} bytes (truncated body)`,
-      );
-    }
+    check.end();
+    check.assertValid();
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
 }

@@ -2,8 +2,9 @@
  * What a job is: a declaration. The runner core (claim, run, record, plan,
  * status, schedule) reads only these fields and names no job.
  *
- * A job declares where its input comes from — the source API into a staging
- * table, or upstream jobs' output already in the target — its versioned SQL
+ * A job declares where its input comes from — the source API (its variables;
+ * the core makes, loads and drops the staging table), or upstream jobs'
+ * output already in the target — its versioned SQL
  * under `sql/<name>/` (`<anything>.v<N>.sql`, the highest N is current), and
  * the SQL that deletes exactly its own rows of a day.
  *
@@ -14,22 +15,19 @@
 import { isDay } from "../../config/config.ts";
 import { readSql } from "../../sql/load.ts";
 import { currentTransform, defaultSqlDir, type Transform } from "./transform.ts";
+import { type StagingSql, stagingSql } from "./staging.ts";
 
-/** Input pulled from the source API's `/data?date=D` as CSV into a TEMP staging table. */
+/**
+ * Input pulled from the source API's `/data?date=D` (binary COPY) into a TEMP
+ * staging table that the core makes from `variables` (see staging.ts).
+ */
 export interface ApiInput {
   kind: "api";
   /** The API variables requested, in the order of the staging columns after `timestamp`. */
   variables: readonly string[];
-  /** SQL files (paths under sql/): create the staging table, COPY into it, empty it, drop it. */
-  createStaging: string;
-  copyStaging: string;
-  clearStaging: string;
-  dropStaging: string;
-  /** Counts of problems in staging for day $1 (see validate.ts for the columns). */
-  validate: string;
-  duplicateExample: string;
+  /** The staging table's name, as the job's transform reads it (default `staging`). */
+  staging?: string;
 }
-
 /** Input already in the target: the same day of the upstream jobs. */
 export interface UpstreamInput {
   kind: "upstream";
@@ -96,8 +94,12 @@ export interface JobDeclaration {
   views?: readonly ViewDeclaration[];
 }
 
-/** An API input with its SQL files read: the same fields, holding SQL text. */
-export type ApiInputSql = ApiInput;
+/** An API input resolved: its variables and the core's staging SQL for them. */
+export interface ApiInputSql {
+  kind: "api";
+  variables: readonly string[];
+  staging: StagingSql;
+}
 
 /** A declaration resolved against the configuration and the SQL files on disk. */
 export interface Job {
@@ -108,7 +110,6 @@ export interface Job {
   firstDayFrom: FirstDayFrom;
   schedule: string;
   upstream: readonly string[];
-  /** For an API input, every SQL field holds the file's text, not its path. */
   input: ApiInputSql | UpstreamInput;
   deleteDaySql: string;
   /** The directory its versioned transforms are read from. */
@@ -206,7 +207,7 @@ export async function resolveJobs(
       firstDayFrom: d.firstDay ? "declaration" : firstDay ? "PARTITION_START" : "unknown",
       schedule: d.schedule ?? defaults.cron,
       upstream: d.upstream ?? [],
-      input: d.input.kind === "api" ? await readInputSql(d.input) : d.input,
+      input: d.input.kind === "api" ? apiInput(d.name, d.input) : d.input,
       deleteDaySql: await readSql(d.deleteDay),
       sqlDir,
       transform: await currentTransform(d.name, sqlDir),
@@ -214,6 +215,18 @@ export async function resolveJobs(
       views: await readViews(d),
     };
   }));
+}
+
+function apiInput(job: string, i: ApiInput): ApiInputSql {
+  try {
+    return {
+      kind: "api",
+      variables: [...i.variables],
+      staging: stagingSql(i.staging ?? "staging", i.variables),
+    };
+  } catch (e) {
+    throw new JobError(`job "${job}": its input: ${(e as Error).message}`);
+  }
 }
 
 const VIEW_FILE = /^[a-z][a-z0-9_]*\/view_[a-z0-9_]+\.sql$/;
@@ -236,27 +249,6 @@ function checkViews(d: JobDeclaration): void {
 
 async function readViews(d: JobDeclaration): Promise<ViewDeclaration[]> {
   return await Promise.all((d.views ?? []).map(async (v) => ({ ...v, sql: await readSql(v.sql) })));
-}
-
-async function readInputSql(i: ApiInput): Promise<ApiInputSql> {
-  const [createStaging, copyStaging, clearStaging, dropStaging, validate, duplicateExample] =
-    await Promise.all([
-      i.createStaging,
-      i.copyStaging,
-      i.clearStaging,
-      i.dropStaging,
-      i.validate,
-      i.duplicateExample,
-    ].map(readSql));
-  return {
-    ...i,
-    createStaging,
-    copyStaging,
-    clearStaging,
-    dropStaging,
-    validate,
-    duplicateExample,
-  };
 }
 
 /** The named job, or an error listing the declared ones. */

@@ -1,9 +1,9 @@
 /**
  * One partition run of any declared job:
  *
- *   claim → (extract into staging → fingerprint) → ONE short transaction:
- *   validate → guards → hold the claim → delete the job's rows of the day →
- *   insert the new ones → record the partition and the run.
+ *   claim → (extract into staging, checked and fingerprinted on arrival) →
+ *   ONE short transaction: guards → hold the claim → delete the job's rows
+ *   of the day → insert the new ones → record the partition and the run.
  *
  * The extract (HTTP, retries, backoff) runs before that transaction, in
  * autocommit on the run's own session, so no transaction stays open while
@@ -14,11 +14,9 @@
  */
 import type { Db, Session, Tx } from "../../db/types.ts";
 import { readSqlFiles } from "../../sql/load.ts";
-import { fingerprintSql } from "../../sql/fingerprint.ts";
 import { claimPartition, type ClaimRequest, type Holder, startHeartbeat } from "./claim.ts";
 import { cancelled, extractDay, type ExtractDeps, throwIfCancelled } from "./extract.ts";
-import { validateStaging } from "./validate.ts";
-import type { ApiInputSql, Job } from "./job.ts";
+import type { Job } from "./job.ts";
 import { CancelledError, describeTargetError, GuardError, LostClaimError } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
 import { isOver } from "./days.ts";
@@ -38,6 +36,8 @@ export interface RunDeps extends ExtractDeps {
   db: Db;
   /** Called once the partition is claimed (the status page answers then). */
   onClaimed?: (runId: number) => void;
+  /** Called once the extract is done and the final transaction is about to begin. */
+  onFinal?: () => void;
   /** Test seam: runs after staging is loaded, before the final transaction begins. */
   beforeFinal?: () => Promise<void>;
   /** Test seam: runs inside the final transaction right after the day's rows were deleted. */
@@ -53,7 +53,10 @@ export interface RunOptions {
   runner: string;
   apiUrl: string;
   token: string;
-  attempts: number;
+  /** Retry budget of the extract in seconds (ETL_RETRY_SECONDS; default 60, 0 = no retry). */
+  retrySeconds?: number;
+  /** At most this many extract attempts (default: as many as the budget allows). */
+  attempts?: number;
   timeoutMs: number;
   leaseSeconds: number;
   backoffMs?: number;
@@ -78,7 +81,7 @@ export interface RunOptions {
 
 export interface Phases {
   claim: number;
-  /** Extract into staging and its fingerprint (0 for a pure-SQL job). */
+  /** Extract into staging, checked and fingerprinted on the way (0 for a pure-SQL job). */
   extract: number;
   /** The final transaction, commit included. */
   transaction: number;
@@ -110,6 +113,12 @@ export type RunResult =
   | { status: "refused"; reason: string };
 
 const since = (t: number) => Math.round(performance.now() - t);
+
+/** What the extract loaded: its readings and the day's source fingerprint. */
+interface Extracted {
+  readings: number;
+  fingerprint: { readings: number; checksum: string };
+}
 
 interface Final {
   status: "succeeded" | "empty";
@@ -149,6 +158,7 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
     };
   }
   const { runId } = claim;
+  deps.mark?.("claim");
   deps.onClaimed?.(runId);
   let lost = false;
   const heartbeat = startHeartbeat(db, { ...req, runId }, () => lost = true);
@@ -156,49 +166,54 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   let attempts = 0;
   try {
     const sessionRun = async (s: Session): Promise<Final> => {
-      let fingerprint: { readings: number; checksum: string } | null = null;
+      let extracted: Extracted | null = null;
       const input = job.input;
       if (input.kind === "api") {
         const t = performance.now();
-        await s.exec(input.createStaging);
-        const extracted = await extractDay(s, deps, {
+        await s.exec(input.staging.create);
+        deps.mark?.("session+staging");
+        const r = await extractDay(s, deps, {
           apiUrl: opts.apiUrl,
           token: opts.token,
           day,
           variables: input.variables,
-          copySql: input.copyStaging,
-          clearSql: input.clearStaging,
-          attempts: opts.attempts,
+          staging: input.staging,
+          retryMs: (opts.retrySeconds ?? 60) * 1000,
+          maxAttempts: opts.attempts,
           timeoutMs: opts.timeoutMs,
           backoffMs: opts.backoffMs,
           signal: opts.signal,
         });
-        attempts = extracted.attempts;
-        fingerprint = await stagingFingerprint(s, input, day);
+        attempts = r.attempts;
+        extracted = { readings: r.readings, fingerprint: r.fingerprint };
         phases.extract = since(t);
       }
+      deps.onFinal?.();
       await deps.beforeFinal?.();
       throwIfCancelled(opts.signal);
       const t = performance.now();
       try {
-        return await s.transaction((tx) =>
-          finalTransaction(tx, deps, opts, runId, () => lost, fingerprint, attempts)
+        const final = await s.transaction((tx) =>
+          finalTransaction(tx, deps, opts, runId, () => lost, extracted, attempts)
         );
+        deps.mark?.("commit");
+        return final;
       } finally {
+        // Staging goes with the session (the adapter's DISCARD TEMP).
         phases.transaction = since(t);
-        if (input.kind === "api") await s.exec(input.dropStaging).catch(() => {});
       }
     };
     const final = await db.session(async (s) => {
       // A signal also stops a statement in flight (a COPY, a lock wait in the
       // final transaction): cancelled from another connection, rolled back.
-      const stopStatement = await cancelOnAbort(db, s, opts.signal);
+      const stopStatement = cancelOnAbort(s, opts.signal);
       try {
         return await sessionRun(s);
       } finally {
-        stopStatement();
+        await stopStatement();
       }
     });
+    deps.mark?.("session end");
     return { ...final, runId, attempts, phases, ms: since(started) };
   } catch (e) {
     const isCancel = e instanceof CancelledError || opts.signal?.aborted === true;
@@ -254,15 +269,22 @@ export async function runPartition(deps: RunDeps, opts: RunOptions): Promise<Run
   }
 }
 
-/** On abort, cancels whatever statement the session runs (PostgreSQL); returns an unsubscriber. */
-async function cancelOnAbort(db: Db, s: Session, signal?: AbortSignal): Promise<() => void> {
-  if (!signal || db.kind !== "postgres") return () => {};
-  const [{ pid }] = await s.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+/**
+ * On abort, cancels whatever statement the session runs (PostgreSQL). The
+ * returned function unsubscribes and waits for a cancel that was sent: the
+ * session then closes its connection instead of pooling it (Session.cancel).
+ */
+function cancelOnAbort(s: Session, signal?: AbortSignal): () => Promise<void> {
+  if (!signal) return () => Promise.resolve();
+  let sent: Promise<void> = Promise.resolve();
   const onAbort = () => {
-    db.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+    sent = s.cancel();
   };
   signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
+  return async () => {
+    signal.removeEventListener("abort", onAbort);
+    await sent;
+  };
 }
 
 async function finalTransaction(
@@ -271,16 +293,17 @@ async function finalTransaction(
   opts: RunOptions,
   runId: number,
   lost: () => boolean,
-  fingerprint: { readings: number; checksum: string } | null,
+  extracted: Extracted | null,
   attempts: number,
 ): Promise<Final> {
   const { job, day } = opts;
   const input = job.input;
   let rowsIn: number | null = null;
   let builtFrom: Record<string, number> | null = null;
-  if (input.kind === "api") {
-    rowsIn = await validateStaging(tx, input, day);
+  if (extracted) {
+    rowsIn = extracted.readings;
     await guards(tx, opts, rowsIn);
+    deps.mark?.("guards");
   } else {
     // Checked again inside the transaction: an upstream run may have started since.
     const waiting = await upstreamNotReady(tx, job, day);
@@ -295,11 +318,13 @@ async function finalTransaction(
   const held = await tx.query(SQL.holdClaim, [job.name, day, runId]);
   if (held.length === 0 || lost()) throw lostClaim();
   await tx.query(job.deleteDaySql, [day]);
+  deps.mark?.("delete");
   await deps.afterDelete?.(tx);
   const [{ rows_out: rowsOut }] = await tx.query<{ rows_out: number }>(
     job.transform.sql,
     job.transformTakesDay ? [day] : [],
   );
+  deps.mark?.("transform");
   const status = (input.kind === "api" ? rowsIn === 0 : rowsOut === 0) ? "empty" : "succeeded";
   const recorded = await tx.query<{ tx_ms: number }>(SQL.recordSuccess, [
     job.name,
@@ -311,8 +336,8 @@ async function finalTransaction(
     rowsIn,
     rowsOut,
     builtFrom ? JSON.stringify(builtFrom) : null,
-    fingerprint?.readings ?? null,
-    fingerprint?.checksum ?? null,
+    extracted?.fingerprint.readings ?? null,
+    extracted?.fingerprint.checksum ?? null,
   ]);
   if (recorded.length === 0) throw lostClaim();
   await tx.query(SQL.finishRun, [
@@ -326,6 +351,7 @@ async function finalTransaction(
     recorded[0].tx_ms,
     attempts || null,
   ]);
+  deps.mark?.("record");
   return { status, rowsIn, rowsOut };
 }
 
@@ -353,19 +379,6 @@ async function guards(tx: Tx, opts: RunOptions, rowsIn: number): Promise<void> {
         `nothing was replaced. If the source really lost readings, run it again with --allow-shrink`,
     );
   }
-}
-
-async function stagingFingerprint(
-  s: Session,
-  input: ApiInputSql,
-  day: string,
-): Promise<{ readings: number; checksum: string }> {
-  const [fp] = await s.query<{ readings: number; checksum: string }>(
-    fingerprintSql("staging", input.variables),
-    [day, day],
-  );
-  // No readings: no row; the source omits such days too.
-  return fp ?? { readings: 0, checksum: "" };
 }
 
 interface UpstreamRow {

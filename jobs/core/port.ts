@@ -154,3 +154,44 @@ export interface StatusSource {
   /** Starts a reconcile of everything missing, failed or stale in the background. */
   triggerAll(): Promise<TriggerAllResult>;
 }
+
+/** The commands a running runner runs for the CLI (`deno task etl`, `deno task status`). */
+export const CLI_COMMANDS = ["etl", "status"] as const;
+export type CliCommand = typeof CLI_COMMANDS[number];
+
+/** The CLI's own terminal: the command formats its output for it, as it would locally. */
+export interface CliTerminal {
+  /** stdout is a terminal (status: the calendar's width, colours). */
+  stdout: boolean;
+  /** stderr is a terminal (etl: a live progress line). */
+  stderr: boolean;
+  /** Colours wanted (a terminal, NO_COLOR unset). */
+  color: boolean;
+  /** The terminal's width in columns. */
+  columns: number;
+}
+
+/** One piece of a command's output: a line of stdout or stderr, or the progress line (null: erase it). */
+export type CliEvent = { out: string } | { err: string } | { progress: string | null };
+
+/**
+ * Runs the CLI's commands inside the process that holds the embedded target
+ * database, with the CLI's own arguments, so `etl` and `status` work while a
+ * `start` or `scheduler` runs. The page's routes (bearer token only) call it.
+ */
+export interface CommandPort {
+  /** Who answers: the command that runs this process (`start`, `scheduler`) and its pid. */
+  readonly holder: { command: string; pid: number };
+  /**
+   * Runs `command` with `args` as the CLI would, its output as events; resolves
+   * with the CLI's exit code. Aborting `signal` (reason "SIGINT" or "SIGTERM")
+   * is the CLI's Ctrl-C: the runs in flight are cancelled, rolled back and recorded.
+   */
+  run(
+    command: CliCommand,
+    args: string[],
+    terminal: CliTerminal,
+    emit: (e: CliEvent) => void,
+    signal: AbortSignal,
+  ): Promise<number>;
+}

@@ -1,7 +1,12 @@
 /**
  * Runs a plan: one job after another (upstream first), the days of a job
- * with bounded concurrency, oldest first. Stops taking new partitions once
- * `signal` aborts; what runs then is cancelled by the run itself.
+ * with bounded concurrency, oldest first. Each of the `concurrency` slots
+ * starts its next partition as soon as the current one reaches its final
+ * transaction (its extract is done), so one day's commit overlaps the next
+ * day's extract; a slot never has more than one run extracting and one
+ * finishing. Every claim, fence and transaction is the run's own, as ever.
+ * Stops taking new partitions once `signal` aborts; what runs then is
+ * cancelled by the run itself.
  */
 import type { PlanItem } from "./plan.ts";
 import type { RunResult } from "./partition_run.ts";
@@ -18,9 +23,14 @@ export interface RunPlanOptions {
   onResult?: (outcome: Outcome) => void;
 }
 
+/** What a run tells the plan: `onFinal` once it begins its final transaction. */
+export interface RunHooks {
+  onFinal: () => void;
+}
+
 export async function runPlan(
   items: readonly PlanItem[],
-  run: (item: PlanItem) => Promise<RunResult>,
+  run: (item: PlanItem, hooks: RunHooks) => Promise<RunResult>,
   opts: RunPlanOptions,
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
@@ -30,19 +40,35 @@ export async function runPlan(
     if (last && last[0].job.name === item.job.name) last.push(item);
     else waves.push([item]);
   }
+  // A run that throws (rather than returning a failed result) stops the plan
+  // once the runs in flight have ended; its error is what runPlan throws.
+  let thrown: { e: unknown } | null = null;
   for (const wave of waves) {
     let next = 0;
-    const worker = async () => {
-      while (next < wave.length && !opts.signal?.aborted) {
+    const slot = async () => {
+      // The run of this slot that is finishing (its final transaction), if any.
+      let finishing: Promise<void> = Promise.resolve();
+      while (next < wave.length && !opts.signal?.aborted && !thrown) {
         const item = wave[next++];
         opts.onStart?.(item);
-        const outcome = { item, result: await run(item) };
-        outcomes.push(outcome);
-        opts.onResult?.(outcome);
+        const final = Promise.withResolvers<void>();
+        const done = run(item, { onFinal: final.resolve }).then((result) => {
+          const outcome = { item, result };
+          outcomes.push(outcome);
+          opts.onResult?.(outcome);
+        }, (e) => {
+          thrown ??= { e };
+        }).finally(final.resolve);
+        const previous = finishing;
+        finishing = done;
+        await Promise.all([final.promise, previous]);
       }
+      await finishing;
     };
     const n = Math.max(1, Math.min(opts.concurrency, wave.length));
-    await Promise.all(Array.from({ length: n }, worker));
+    // A wave ends when all its runs have ended: the next job's runs read their output.
+    await Promise.all(Array.from({ length: n }, slot));
+    if (thrown) throw (thrown as { e: unknown }).e;
     if (opts.signal?.aborted) break;
   }
   return outcomes;

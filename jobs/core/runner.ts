@@ -14,7 +14,8 @@ const BUILT_VERSION = await readSql("runner/built_version.sql");
 export interface RunnerSettings {
   apiUrl: string;
   token: string;
-  attempts: number;
+  /** Retry budget of an extract, seconds (ETL_RETRY_SECONDS). */
+  retrySeconds: number;
   timeoutMs: number;
   leaseSeconds: number;
   /** 0..1 */
@@ -59,6 +60,7 @@ export async function runOne(
   flags: RunFlags = {},
   signal?: AbortSignal,
   expectRunId?: number | null,
+  hooks: { onFinal?: () => void } = {},
 ): Promise<RunResult> {
   const [built] = await ctx.db.query<{ sql_version: number | null; sql_hash: string | null }>(
     BUILT_VERSION,
@@ -74,14 +76,14 @@ export async function runOne(
     };
   }
   const s = ctx.settings;
-  return await runPartition(ctx, {
+  return await runPartition({ ...ctx, ...hooks }, {
     job,
     day,
     trigger,
     runner: ctx.runner,
     apiUrl: s.apiUrl,
     token: s.token,
-    attempts: s.attempts,
+    retrySeconds: s.retrySeconds,
     timeoutMs: s.timeoutMs,
     leaseSeconds: s.leaseSeconds,
     backoffMs: s.backoffMs,

@@ -7,16 +7,8 @@ import type { JobDeclaration } from "../core/job.ts";
 
 export const etl: JobDeclaration = {
   name: "etl",
-  input: {
-    kind: "api",
-    variables: ["wind_speed", "power"],
-    createStaging: "etl/create_staging.sql",
-    copyStaging: "etl/copy_staging.sql",
-    clearStaging: "etl/clear_staging.sql",
-    dropStaging: "etl/drop_staging.sql",
-    validate: "etl/validate_staging.sql",
-    duplicateExample: "etl/duplicate_example.sql",
-  },
+  // The core stages them in a TEMP table `staging` (turbine, timestamp, wind_speed, power).
+  input: { kind: "api", variables: ["wind_speed", "power"] },
   deleteDay: "etl/delete_day.sql",
   transformTakesDay: false,
   views: [{

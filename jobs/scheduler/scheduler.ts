@@ -179,7 +179,8 @@ export class Scheduler {
         report.newer = this.#sayNewer(jobs, views);
         const outcomes = await runPlan(
           plan.items,
-          (item) => runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId),
+          (item, hooks) =>
+            runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId, hooks),
           {
             concurrency: this.#opts.concurrency,
             signal: this.#stop.signal,

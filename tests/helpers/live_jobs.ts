@@ -105,7 +105,7 @@ export async function liveCtx(o: LiveCtxOptions): Promise<RunnerContext & { cata
     settings: {
       apiUrl: o.apiUrl,
       token: o.token,
-      attempts: 2,
+      retrySeconds: 2,
       timeoutMs: 10_000,
       leaseSeconds: 30,
       maxShrink: 0.1,

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Db } from "../../db/types.ts";
 import { type BackendName, migratedDb } from "./databases.ts";
-import { csv, dayCsv, startFakeApi } from "./fake_api.ts";
+import { copy, dayCopy, startFakeApi } from "./fake_api.ts";
 import { type RunDeps, type RunOptions, runPartition } from "../../jobs/core/partition_run.ts";
 import { findJob, type Job, type JobDeclaration, resolveJobs } from "../../jobs/core/job.ts";
 import { DECLARED_JOBS } from "../../jobs/declarations/mod.ts";
@@ -43,12 +43,22 @@ export async function runBench(
   const t = await migratedDb(backend, "target");
   const api = startFakeApi();
   const logs: string[] = [];
+  // Waits take no time; they are recorded, and the retry budget counts them on a clock of its own.
+  const sleeps: number[] = [];
+  let waited = 0;
+  const sleep = (ms: number) => {
+    sleeps.push(ms);
+    waited += ms;
+    return Promise.resolve();
+  };
+  const clock = () => performance.now() + waited;
   const jobs = await fixtureJobs(partitionStart, declarations);
   const etl = findJob(jobs, "etl");
   const deps = (extra: Partial<RunDeps> = {}): RunDeps => ({
     db: t.db,
     fetch,
-    sleep: () => Promise.resolve(),
+    sleep,
+    clock,
     random: () => 0.5,
     log: (m) => logs.push(m),
     ...extra,
@@ -72,7 +82,7 @@ export async function runBench(
     settings: {
       apiUrl: api.url,
       token: "secret-token",
-      attempts: 2,
+      retrySeconds: 2,
       timeoutMs: 5000,
       leaseSeconds: 30,
       maxShrink: 0.1,
@@ -82,7 +92,8 @@ export async function runBench(
     runner: "test:1",
     now: () => LATER,
     fetch,
-    sleep: () => Promise.resolve(),
+    sleep,
+    clock,
     random: () => 0.5,
     log: (m) => logs.push(m),
     ...extra,
@@ -98,6 +109,7 @@ export async function runBench(
     opts,
     ctx,
     logs,
+    sleeps,
     async close() {
       await api.close();
       await t.close();
@@ -147,7 +159,7 @@ export async function runsOf(db: Db) {
 
 /** Runs the day once from a clean 1-minute CSV, so failure tests have previous data to keep. */
 export async function succeedOnce(b: Bench, day = DAY) {
-  b.api.answer(csv(dayCsv(day, 60)));
+  b.api.answer(copy(dayCopy(day, 60)));
   const r = await runPartition(b.deps(), b.opts({ day }));
   assert.equal(r.status, "succeeded", JSON.stringify(r));
   return await dayRows(b.db, day);
@@ -161,7 +173,7 @@ export function serveDays(b: Bench, bad: ReadonlySet<string> = new Set()) {
     if (url.pathname !== "/data") return new Response("not here", { status: 404 });
     const day = url.searchParams.get("date")!;
     if (bad.has(day)) return new Response("the source is broken today", { status: 400 });
-    return csv(dayCsv(day, 600))(req);
+    return copy(dayCopy(day, 600))(req);
   });
 }
 

@@ -1,2 +1,0 @@
--- Each extract attempt starts from an empty staging table.
-TRUNCATE staging
