@@ -71,6 +71,7 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
     concurrency: o.concurrency,
     maxAttempts: o.maxAttempts,
     watchMs: o.watchSeconds * 1000,
+    windowDays: o.maxRangeDays,
     log: o.log,
     onRun: observe,
     onRound: o.onRound,
