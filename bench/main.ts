@@ -1,5 +1,5 @@
 /**
- * `deno task bench [api|etl|fingerprint|scheduler]`: benchmarks on a real PostgreSQL
+ * `deno task bench [api|etl|fingerprint|scheduler|start]`: benchmarks on a real PostgreSQL
  * (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local server).
  * Not tests: they print figures and ratios to floors measured in the same run.
  */
@@ -7,14 +7,15 @@ import { benchApi } from "./api.ts";
 import { benchEtl } from "./etl.ts";
 import { benchFingerprint } from "./fingerprint.ts";
 import { benchScheduler } from "./scheduler.ts";
+import { benchStart } from "./start.ts";
 import { BENCH_DATABASE_URL } from "./lib.ts";
 import { describeUrl } from "../db/url.ts";
 
 const which = Deno.args[0] ?? "all";
 const log = (line: string) => console.log(line);
 log(`windbin benchmarks on ${describeUrl(BENCH_DATABASE_URL)} (${Deno.build.target})`);
-if (!["all", "api", "etl", "fingerprint", "scheduler"].includes(which)) {
-  console.error("usage: deno task bench [api|etl|fingerprint|scheduler]");
+if (!["all", "api", "etl", "fingerprint", "scheduler", "start"].includes(which)) {
+  console.error("usage: deno task bench [api|etl|fingerprint|scheduler|start]");
   Deno.exit(2);
 }
 if (which === "api" || which === "all") {
@@ -32,4 +33,8 @@ if (which === "etl" || which === "all") {
 if (which === "scheduler" || which === "all") {
   log("\n== Scheduler ==");
   await benchScheduler(log);
+}
+if (which === "start" || which === "all") {
+  log("\n== deno task start (embedded) ==");
+  await benchStart(log);
 }
