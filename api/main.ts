@@ -16,13 +16,18 @@ import { describeFatal } from "./fatal.ts";
 import { seedUnlessComplete } from "./seed.ts";
 import { type DemoToken, demoToken } from "../config/token_file.ts";
 import { TOKEN_CHARS } from "./auth.ts";
+import { type Handler, waitingHandler } from "./waiting.ts";
+import { waitForDatabase } from "../db/wait.ts";
+import { PrivilegeError } from "../db/errors.ts";
+import { MigrationError } from "../migrations/migrate.ts";
+import { startupProblem } from "../config/permissions.ts";
 
 /** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */
 export const DEMO_SEED = { from: "2024-01-01", days: 10, everySeconds: 60 };
 
 const SHUTDOWN_GRACE_MS = 5000;
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const cfg = loadConfig();
   if (cfg.sourceDatabaseUrl && !cfg.apiToken) {
     throw new ConfigError(
@@ -36,7 +41,74 @@ async function main(): Promise<void> {
         "others); e.g. `openssl rand -hex 24`",
     );
   }
-  const db = await openMigrated("source", {
+  const stop = stopOnSignal();
+  // The embedded database is this machine's: nothing to wait for, and a `start` that holds it
+  // (and serves the API, likely on this PORT) is said before anything listens.
+  const embedded = cfg.sourceDatabaseUrl ? null : await openSource(cfg);
+  // One listener for the whole life: 503 (and /health 503) while the database is waited for.
+  let handler: Handler = waitingHandler("the source database");
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      { hostname: cfg.host, port: cfg.port, onListen: () => {} },
+      (req) => handler(req),
+    );
+  } catch (e) {
+    await embedded?.close();
+    throw e;
+  }
+  try {
+    // A database that is down or still starting is waited for (1 s doubling to 30 s), one line
+    // per attempt; a stop signal ends the wait at once. Anything else stops serve.
+    const db = embedded ?? await waitForDatabase(() => openSource(cfg), {
+      signal: stop.signal,
+      onRetry: (attempt, ms, e) =>
+        console.error(
+          `serve: waiting for the source database (attempt ${attempt}, next in ` +
+            `${ms / 1000} s): ${describeSourceError(e)}`,
+        ),
+      dispose: (db) => db.close(),
+    });
+    if (!db) {
+      console.log("shutting down");
+      return 0;
+    }
+    try {
+      let token = cfg.apiToken;
+      let demo: DemoToken | undefined;
+      if (!token) {
+        demo = await demoToken(cfg.dataDir);
+        token = demo.token;
+      }
+      if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedDemo(db);
+
+      handler = createApp({
+        db,
+        token,
+        maxRangeDays: cfg.maxRangeDays,
+        maxStreams: cfg.apiStreams,
+        stallMs: cfg.streamStallSeconds * 1000,
+        logRequests: true,
+      }).fetch;
+      const base = `http://${displayHost(cfg.host)}:${server.addr.port}`;
+      console.log(`windbin source API on ${base} (database: ${db.label})`);
+      console.log(`  docs: ${base}/docs   health: ${base}/health`);
+      console.log(tokenLines(demo, base).join("\n"));
+      await stop.stopped;
+      console.log("shutting down");
+      await Promise.race([server.shutdown(), delay(SHUTDOWN_GRACE_MS)]);
+    } finally {
+      await db.close();
+    }
+    return 0;
+  } finally {
+    await Promise.race([server.shutdown(), delay(SHUTDOWN_GRACE_MS)]);
+  }
+}
+
+/** The source database, migrated; a `start` holding the embedded one is named. */
+function openSource(cfg: Config): Promise<Db> {
+  return openMigrated("source", {
     url: cfg.sourceDatabaseUrl,
     dataDir: cfg.dataDir,
     // One database stream per API stream slot: a full pool is the API's 503, never a wait.
@@ -44,39 +116,12 @@ async function main(): Promise<void> {
   }).catch(async (e) => {
     throw (await servedAlready(e, cfg)) ?? e;
   });
-  try {
-    let token = cfg.apiToken;
-    let demo: DemoToken | undefined;
-    if (!token) {
-      demo = await demoToken(cfg.dataDir);
-      token = demo.token;
-    }
-    if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedDemo(db);
+}
 
-    const app = createApp({
-      db,
-      token,
-      maxRangeDays: cfg.maxRangeDays,
-      maxStreams: cfg.apiStreams,
-      stallMs: cfg.streamStallSeconds * 1000,
-      logRequests: true,
-    });
-    const server = Deno.serve({
-      hostname: cfg.host,
-      port: cfg.port,
-      onListen: ({ port }) => {
-        const base = `http://${displayHost(cfg.host)}:${port}`;
-        console.log(`windbin source API on ${base} (database: ${db.label})`);
-        console.log(`  docs: ${base}/docs   health: ${base}/health`);
-        console.log(tokenLines(demo, base).join("\n"));
-      },
-    }, app.fetch);
-    await untilSignal();
-    console.log("shutting down");
-    await Promise.race([server.shutdown(), delay(SHUTDOWN_GRACE_MS)]);
-  } finally {
-    await db.close();
-  }
+/** Why the source database cannot be reached (yet), and where to look. */
+function describeSourceError(e: unknown): string {
+  const message = e instanceof Error ? e.message || e.name : String(e);
+  return `${message}; check that it is running and that SOURCE_DATABASE_URL points at it`;
 }
 
 /** `deno task start` holds the embedded source and serves its API already. */
@@ -137,19 +182,22 @@ async function seedDemo(db: Db): Promise<void> {
   );
 }
 
-function untilSignal(): Promise<Deno.Signal> {
+/**
+ * SIGINT/SIGTERM: `signal` aborts (a wait for the database ends at once) and
+ * `stopped` resolves; a second signal while we close leaves at once.
+ */
+function stopOnSignal(): { signal: AbortSignal; stopped: Promise<Deno.Signal> } {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  let received = false;
-  return new Promise((resolve) => {
-    for (const sig of signals) {
-      Deno.addSignalListener(sig, () => {
-        // A second signal while we close: leave at once.
-        if (received) Deno.exit(130);
-        received = true;
-        resolve(sig);
-      });
-    }
-  });
+  const stop = new AbortController();
+  const stopped = Promise.withResolvers<Deno.Signal>();
+  for (const sig of signals) {
+    Deno.addSignalListener(sig, () => {
+      if (stop.signal.aborted) Deno.exit(130);
+      stop.abort(sig);
+      stopped.resolve(sig);
+    });
+  }
+  return { signal: stop.signal, stopped: stopped.promise };
 }
 
 function delay(ms: number): Promise<void> {
@@ -158,14 +206,26 @@ function delay(ms: number): Promise<void> {
 
 if (import.meta.main) {
   try {
-    await main();
-    Deno.exit(0);
+    Deno.exit(await main());
   } catch (e) {
     if (e instanceof ServedAlready) {
       console.error(`serve: ${e.message}`);
       Deno.exit(2);
     }
-    console.error(describeFatal(e));
+    // What the user fixes (settings, permissions, privileges, a held embedded database, a
+    // migration) is one line and exit 2, as for every command; anything else exit 1.
+    const problem = startupProblem(e);
+    if (problem) {
+      console.error(`serve: ${problem.message}`);
+      Deno.exit(problem.code);
+    }
+    if (
+      e instanceof DatabaseLockedError || e instanceof MigrationError || e instanceof PrivilegeError
+    ) {
+      console.error(`serve: ${e.message}`);
+      Deno.exit(2);
+    }
+    console.error(describeFatal(e).replace(/^error: /, "serve: "));
     Deno.exit(1);
   }
 }

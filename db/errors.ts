@@ -85,3 +85,18 @@ export function isDatabaseUnavailable(e: unknown): boolean {
 export function isLockNotAvailable(e: unknown): boolean {
   return sqlState(e) === "55P03";
 }
+
+/**
+ * The database refuses what a command needs: its role lacks a privilege, or
+ * the database takes no writes. Set-up, not a blip: the command says which
+ * privilege, which role (or that it is read-only) and exits 2.
+ */
+export class PrivilegeError extends Error {
+  override name = "PrivilegeError";
+}
+
+/** SQLSTATE 42501 insufficient_privilege, or 25006 read_only_sql_transaction. */
+export function isRefusal(e: unknown): boolean {
+  const state = sqlState(e);
+  return state === "42501" || state === "25006";
+}

@@ -41,24 +41,63 @@ const types = {
         : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
+type Guarded = { windbinGuarded?: boolean; windbinLost?: unknown };
+
 /** An 'error' event nobody listens to is thrown by Node's EventEmitter: always listen. */
 function guard(client: pg.PoolClient | pg.Client): void {
-  if (!(client as unknown as { windbinGuarded?: boolean }).windbinGuarded) {
-    (client as unknown as { windbinGuarded: boolean }).windbinGuarded = true;
+  const g = client as unknown as Guarded;
+  if (!g.windbinGuarded) {
+    g.windbinGuarded = true;
     // The query that was running (if any) is rejected with the same error;
-    // the pool drops the client on release(err) or when it is idle.
-    client.on("error", () => {});
+    // the pool drops the client on release(err) or when it is idle. The
+    // error is kept: it holds the server's reason (see withReason).
+    client.on("error", (e) => {
+      g.windbinLost ??= e;
+    });
+    // An immediate shutdown says why only as a WARNING (57P01) before it drops the connection.
+    client.on("notice", (n) => {
+      if (/^57P0/.test(n.code ?? "")) {
+        g.windbinLost ??= Object.assign(new Error(n.message), {
+          code: n.code,
+          severity: n.severity,
+        });
+      }
+    });
+  }
+}
+
+/**
+ * The error to report for a statement that failed on `client`: once its
+ * connection is lost, pg rejects every later statement with a generic "Client
+ * has encountered a connection error and is not queryable"; the reason is in
+ * the error that connection got (e.g. "terminating connection due to
+ * administrator command", SQLSTATE 57P01), so that one is reported instead.
+ */
+function withReason(client: pg.PoolClient, e: unknown): unknown {
+  const lost = (client as unknown as Guarded).windbinLost;
+  if (lost === undefined || lost === e) return e;
+  return /not queryable|Connection terminated/i.test(String((e as Error)?.message)) ? lost : e;
+}
+
+/** `client.query(...)`, rejected with the connection's own reason when it was lost. */
+async function send<T>(client: pg.PoolClient, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw withReason(client, e);
   }
 }
 
 function queryable(client: pg.PoolClient) {
   return {
     query: async <T extends object>(sql: string, params: readonly unknown[] = []) =>
-      (await client.query({ text: sql, values: params as unknown[] })).rows as T[],
+      (await send(client, () => client.query({ text: sql, values: params as unknown[] })))
+        .rows as T[],
     exec: async (sql: string) => {
-      await client.query(sql);
+      await send(client, () => client.query(sql));
     },
-    copyFrom: (copySql: string, body: AsyncIterable<Uint8Array>) => copyFrom(client, copySql, body),
+    copyFrom: (copySql: string, body: AsyncIterable<Uint8Array>) =>
+      send(client, () => copyFrom(client, copySql, body)),
   };
 }
 
@@ -217,7 +256,7 @@ export class PostgresDb implements Db {
     if (await closeIfCancelled()) return result;
     try {
       // What the session made TEMP must not outlive it on a pooled connection.
-      await c.query("DISCARD TEMP");
+      await send(c, () => c.query("DISCARD TEMP"));
     } catch (e) {
       c.release(true);
       throw e;
@@ -253,7 +292,7 @@ export class PostgresDb implements Db {
         for (let block = await copy.next(); block; block = await copy.next()) yield block;
       } catch (e) {
         failed = true;
-        throw e;
+        throw withReason(client, e);
       }
       await copy.ready.promise;
       finished = true;
@@ -282,7 +321,7 @@ export class PostgresDb implements Db {
 }
 
 async function inTransaction<T>(c: pg.PoolClient, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  await c.query("BEGIN");
+  await send(c, () => c.query("BEGIN"));
   let result: T;
   try {
     result = await fn(queryable(c));
@@ -292,7 +331,7 @@ async function inTransaction<T>(c: pg.PoolClient, fn: (tx: Tx) => Promise<T>): P
     await c.query("ROLLBACK").catch(() => {});
     throw e;
   }
-  await c.query("COMMIT");
+  await send(c, () => c.query("COMMIT"));
   return result;
 }
 

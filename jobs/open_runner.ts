@@ -9,7 +9,7 @@ import { type Command, type Config, ConfigError, loadConfig } from "../config/co
 import { openMigrated } from "../migrations/open.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
 import { MigrationError } from "../migrations/migrate.ts";
-import { isConnectionError } from "../db/errors.ts";
+import { isConnectionError, isRefusal, PrivilegeError } from "../db/errors.ts";
 import type { Db } from "../db/types.ts";
 import { waitForDatabase } from "../db/wait.ts";
 import { readSql } from "../sql/load.ts";
@@ -22,6 +22,7 @@ import { resolveApiToken } from "./token.ts";
 import { abortableSleep, type RunnerContext } from "./core/runner.ts";
 import { describeTargetError, messageOf } from "./core/errors.ts";
 import { safeText } from "./core/safe_text.ts";
+import { checkRunnerPrivileges } from "./core/privileges.ts";
 import { describeNotCapable } from "../config/permissions.ts";
 
 const EARLIEST_PARTITIONS = await readSql("runner/earliest_partitions.sql");
@@ -111,6 +112,11 @@ async function open(
     })
   );
   if (!db) return null;
+  // A role that may not do what the command needs is said at once, in one line (exit 2).
+  await checkRunnerPrivileges(db, command === "status" ? "read" : "write").catch(async (e) => {
+    await db.close();
+    throw e;
+  });
   // Read when used: `status` runs no partition, so it reads none of the run settings.
   const settings = {
     apiUrl: cfg.sourceApiUrl,
@@ -200,7 +206,7 @@ export function reportFatal(command: string, e: unknown): number {
 export function describeFatal(command: string, e: unknown): { lines: string[]; code: number } {
   if (
     e instanceof ConfigError || e instanceof DatabaseLockedError || e instanceof MigrationError ||
-    e instanceof JobError
+    e instanceof JobError || e instanceof PrivilegeError
   ) {
     return { lines: [`${command}: ${safeText(e.message)}`], code: 2 };
   }
@@ -208,6 +214,10 @@ export function describeFatal(command: string, e: unknown): { lines: string[]; c
   if (denied) return { lines: [`${command}: ${denied}`], code: 2 };
   if (isConnectionError(e)) {
     return { lines: [`${command}: ${safeText(describeTargetError(e))}`], code: 1 };
+  }
+  // A privilege the start-up check could not foresee: still one line, still set-up (exit 2).
+  if (isRefusal(e)) {
+    return { lines: [`${command}: ${safeText(describeTargetError(e))}`], code: 2 };
   }
   return {
     lines: [

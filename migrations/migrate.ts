@@ -8,6 +8,8 @@
  */
 import type { Db } from "../db/types.ts";
 import { sha256Hex } from "../sql/load.ts";
+import { isRefusal, PrivilegeError } from "../db/errors.ts";
+import { checkCanMigrate } from "./privileges.ts";
 
 export type MigrationSet = "source" | "target";
 
@@ -36,19 +38,26 @@ const CREATE_TABLE = `
 
 /**
  * The common case in one round trip and no lock: every file is recorded with
- * its checksum and nothing else is. Anything else takes the careful path below.
+ * its checksum and nothing else is (`upToDate`). Anything else takes the
+ * careful path below; `pending` is the first file not recorded yet, if any.
  */
-async function upToDate(db: Db, set: MigrationSet, files: MigrationFile[]): Promise<boolean> {
+async function recordedState(
+  db: Db,
+  set: MigrationSet,
+  files: MigrationFile[],
+): Promise<{ exists: boolean; upToDate: boolean; pending: MigrationFile | undefined }> {
   const [{ exists }] = await db.query<{ exists: boolean }>(
     `SELECT to_regclass('windbin_migrations') IS NOT NULL AS exists`,
   );
-  if (!exists) return false;
+  if (!exists) return { exists, upToDate: false, pending: files[0] };
   const rows = await db.query<{ version: number; sha256: string }>(
     `SELECT version, sha256 FROM windbin_migrations WHERE set = $1 ORDER BY version`,
     [set],
   );
-  return rows.length === files.length &&
+  const upToDate = rows.length === files.length &&
     rows.every((r, i) => r.version === files[i].version && r.sha256 === files[i].sha256);
+  const done = new Set(rows.map((r) => r.version));
+  return { exists, upToDate, pending: files.find((f) => !done.has(f.version)) };
 }
 
 export function migrationsDir(set: MigrationSet): URL {
@@ -88,14 +97,23 @@ export async function migrate(
   dir = migrationsDir(set),
 ): Promise<string[]> {
   const files = await readMigrations(dir);
-  if (await upToDate(db, set, files)) return [];
+  const state = await recordedState(db, set, files);
+  if (state.upToDate) return [];
+  // A role that may not create tables, or a read-only database, is told so before anything runs
+  // (the embedded database is always its own owner).
+  if (state.pending && db.kind === "postgres") {
+    await checkCanMigrate(db, `the ${set} database`, state.pending.name);
+  }
   const applied: string[] = [];
   const lock = `SELECT pg_advisory_xact_lock(hashtext('windbin.migrate.' || $1::text))`;
   // The table itself is created under the lock: concurrent CREATE IF NOT EXISTS can collide.
-  await db.transaction(async (tx) => {
-    await tx.query(lock, [set]);
-    await tx.exec(CREATE_TABLE);
-  });
+  // (Not when it exists: even IF NOT EXISTS needs CREATE on the schema.)
+  if (!state.exists) {
+    await db.transaction(async (tx) => {
+      await tx.query(lock, [set]);
+      await tx.exec(CREATE_TABLE);
+    });
+  }
   const recorded = await db.query<{ version: number; name: string }>(
     `SELECT version, name FROM windbin_migrations WHERE set = $1 ORDER BY version`,
     [set],
@@ -109,7 +127,21 @@ export async function migrate(
     }
   }
   for (const file of files) {
-    await db.transaction(async (tx) => {
+    await applyOne(file).catch(async (e) => {
+      if (!(e instanceof MigrationError && isRefusal(e.cause))) throw e;
+      const [{ role }] = await db.query<{ role: string }>("SELECT current_user AS role");
+      throw new PrivilegeError(
+        `role ${role} may not apply ${file.name} to the ${set} database (nothing of it was ` +
+          `applied): ${(e.cause as Error).message}; run \`deno task migrate\` once as the ` +
+          `database's owner`,
+        { cause: e.cause },
+      );
+    });
+  }
+  return applied;
+
+  function applyOne(file: MigrationFile): Promise<void> {
+    return db.transaction(async (tx) => {
       await tx.query(lock, [set]);
       const [row] = await tx.query<{ sha256: string }>(
         `SELECT sha256 FROM windbin_migrations WHERE set = $1 AND version = $2`,
@@ -140,5 +172,4 @@ export async function migrate(
       applied.push(file.name);
     });
   }
-  return applied;
 }

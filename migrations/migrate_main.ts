@@ -4,7 +4,7 @@ import { startupProblem } from "../config/permissions.ts";
 import { openDatabase } from "./open.ts";
 import { migrate, MigrationError, type MigrationSet } from "./migrate.ts";
 import { DatabaseLockedError } from "../db/dir_lock.ts";
-import { isConnectionError } from "../db/errors.ts";
+import { isConnectionError, PrivilegeError } from "../db/errors.ts";
 
 const VARIABLE: Record<MigrationSet, string> = {
   source: "SOURCE_DATABASE_URL",
@@ -60,7 +60,9 @@ try {
     console.error(`migrate: ${problem.message}`);
     Deno.exit(problem.code);
   }
-  if (e instanceof MigrationError || e instanceof DatabaseLockedError) {
+  if (
+    e instanceof MigrationError || e instanceof DatabaseLockedError || e instanceof PrivilegeError
+  ) {
     console.error(`migrate: ${e.message}`);
     Deno.exit(2);
   }

@@ -16,7 +16,10 @@ import { createMetrics, type Metrics } from "../ui/metrics.ts";
 import { createStatusApp } from "../ui/app.tsx";
 import { cliOps } from "./cli_ops.ts";
 
-export type Handler = (req: Request) => Response | Promise<Response>;
+export type { Handler } from "../api/waiting.ts";
+/** What RUNNER_PORT answers while the process waits for its database (503, Retry-After). */
+export { waitingHandler } from "../api/waiting.ts";
+import type { Handler } from "../api/waiting.ts";
 
 export interface ServiceOptions {
   concurrency: number;
@@ -68,6 +71,7 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
     concurrency: o.concurrency,
     maxAttempts: o.maxAttempts,
     watchMs: o.watchSeconds * 1000,
+    windowDays: o.maxRangeDays,
     log: o.log,
     onRun: observe,
     onRound: o.onRound,
@@ -116,21 +120,6 @@ export function startService(ctx: RunnerContext, o: ServiceOptions): Service {
       for (const id of timers) clearTimeout(id);
       await Promise.all([scheduler.stop(reason), commands?.stop()]);
     },
-  };
-}
-
-/**
- * What RUNNER_PORT answers while the process waits for its database: 503
- * with Retry-After on every path; /health says what it waits for (no host,
- * no error text: it needs no login).
- */
-export function waitingHandler(what: string): Handler {
-  return (req) => {
-    const path = new URL(req.url).pathname;
-    const body = path === "/health"
-      ? { status: "waiting", waiting_for: what }
-      : { error: "starting", message: `waiting for ${what}; try again shortly` };
-    return Response.json(body, { status: 503, headers: { "Retry-After": "5" } });
   };
 }
 

@@ -25,8 +25,8 @@ Deno.test("serve refuses a real database without API_TOKEN, naming it", async ()
     stderr: "piped",
   }).output();
   const stderr = new TextDecoder().decode(out.stderr).trim();
-  assert.equal(out.code, 1);
-  assert.match(stderr, /^error: API_TOKEN is not set/);
+  assert.equal(out.code, 2, "a setting to fix: exit 2, as for every command");
+  assert.match(stderr, /^serve: API_TOKEN is not set/);
   assert.equal(stderr.split("\n").length, 1, "one line, no stack trace");
 });
 

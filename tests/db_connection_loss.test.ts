@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { PostgresDb } from "../db/postgres.ts";
-import { isConnectionError } from "../db/errors.ts";
+import { isConnectionError, sqlState } from "../db/errors.ts";
 import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { FAULTS, PHASES, scenario } from "./helpers/faults.ts";
 
@@ -60,6 +60,60 @@ Deno.test({
         for await (const _ of db.copyOut("SELECT 1", "lines")) { /* nothing */ }
       })().then(() => null, (e) => e);
       assert.ok(isConnectionError(e2), `copyOut: not a connection error: ${e2}`);
+    } finally {
+      await db.close();
+      await cluster.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "[postgres] a connection lost between two statements of a session: the next one says why, as the server did",
+  ignore: NO_PRIVATE_CLUSTER,
+  async fn(t) {
+    const cluster = await startPrivateCluster();
+    const db = new PostgresDb(cluster.url, { max: 2, maxStreams: 1 });
+    try {
+      const faults: [string, () => Promise<void>, RegExp][] = [
+        [
+          "pg_terminate_backend",
+          () => cluster.terminateBackends("windbin"),
+          /^terminating connection due to administrator command$/,
+        ],
+        [
+          "restart -m fast",
+          () => cluster.restart("fast"),
+          /^terminating connection due to administrator command$/,
+        ],
+        [
+          // Said only as a WARNING before the connection drops; pg alone reports
+          // "Connection terminated unexpectedly".
+          "restart -m immediate",
+          () => cluster.restart("immediate"),
+          /^terminating connection due to immediate shutdown command$/,
+        ],
+      ];
+      for (const [name, fault, reason] of faults) {
+        await t.step(name, async () => {
+          let e: unknown = null;
+          // The session cannot clean up its connection either: it rejects with the same reason.
+          const ended = await db.session(async (s) => {
+            await s.query("SELECT 1");
+            await fault();
+            // pg's own text would be "Client has encountered a connection error and is not
+            // queryable" (or "Connection terminated unexpectedly"), without the server's reason.
+            e = await s.query("SELECT 1").then(() => null, (e) => e);
+          }).then(() => null, (e) => e);
+          for (const err of [e, ended]) {
+            assert.ok(err, `a statement after ${name} succeeded`);
+            assert.match((err as Error).message, reason);
+            assert.equal(sqlState(err), "57P01");
+            assert.ok(isConnectionError(err));
+          }
+          assert.deepEqual(await db.query("SELECT 1 AS one"), [{ one: 1 }], "recovered");
+        });
+      }
     } finally {
       await db.close();
       await cluster.stop();

@@ -19,6 +19,14 @@ import { RUNNER_DB_SETTINGS } from "../jobs/open_runner.ts";
 
 const etl = findJob(await fixtureJobs(), "etl");
 
+async function recordedError(db: Db, runId: number): Promise<string | null> {
+  const [row] = await db.query<{ error: string | null }>(
+    "SELECT error FROM runs WHERE id = $1",
+    [runId],
+  );
+  return row?.error ?? null;
+}
+
 Deno.test({
   name: "[postgres] faults: the target lost in each phase of a run, and restarted mid-run",
   ignore: NO_PRIVATE_CLUSTER,
@@ -78,9 +86,15 @@ Deno.test({
           } else {
             assert.equal(r.status, "failed", JSON.stringify(r));
             assert.ok(r.status === "failed");
-            assert.match(r.error, /terminat|connection|TARGET_DATABASE_URL/i);
+            // The server's reason, not pg's generic "Client has encountered a connection
+            // error and is not queryable" of a later statement on the dead connection.
+            assert.match(
+              r.error,
+              /^lost or cannot open the connection to the target database: terminating connection due to administrator command\. Check .*TARGET_DATABASE_URL/,
+            );
             assert.equal(r.recordError, undefined, "recorded once the pool reconnected");
             assert.equal((await partition(db))?.status, "failed");
+            assert.equal(await recordedError(db, r.runId), r.error, "the run records it");
             assert.deepEqual(await dayRows(db), before, "previous rows intact");
           }
           api.answer(copy(dayCopy(DAY, 60)));
@@ -97,6 +111,16 @@ Deno.test({
           });
           const r = await runPartition(deps(), opts());
           assert.equal(r.status, "failed", JSON.stringify(r));
+          assert.ok(r.status === "failed");
+          // What the server said when it went down (an immediate shutdown says it only as a
+          // warning before the connection drops).
+          assert.match(
+            r.error,
+            mode === "fast"
+              ? /: terminating connection due to administrator command\./
+              : /: terminating connection due to immediate shutdown command\./,
+          );
+          assert.equal(await recordedError(db, r.runId), r.error, "the run records it");
           assert.deepEqual(await dayRows(db), before);
           api.answer(copy(dayCopy(DAY, 60)));
           const next = await runPartition(deps(), opts());

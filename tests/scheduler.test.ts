@@ -190,3 +190,44 @@ testBackends(
     }
   },
 );
+
+testBackends(
+  "scheduler: a long history is planned and run a window of days at a time, oldest window first",
+  async (_t, backend) => {
+    const b = await runBench(backend, "2024-01-02");
+    try {
+      serveDays(b, new Set());
+      const logs: Record<string, unknown>[] = [];
+      const states: { from: string; to: string }[] = [];
+      const ctx = b.ctx({ now: () => new Date("2024-01-10T01:00:00Z") });
+      // Every partition-state query of the round, to see the windows it used.
+      const query = ctx.db.query.bind(ctx.db);
+      ctx.db.query = ((sql: string, params?: readonly unknown[]) => {
+        if (/FROM partitions/i.test(sql) && params?.length === 3) {
+          states.push({ from: String(params[1]), to: String(params[2]) });
+        }
+        return query(sql, params);
+      }) as typeof ctx.db.query;
+      const scheduler = new Scheduler(ctx, {
+        concurrency: 2,
+        maxAttempts: 3,
+        windowDays: 3,
+        log: (e) => logs.push(e),
+      });
+      const report = await scheduler.reconcile("startup")!;
+      // 2024-01-02 .. 2024-01-09: eight days of both jobs, in windows of three days.
+      assert.equal(report.planned, 16);
+      assert.equal(report.succeeded, 16);
+      assert.deepEqual(states, [
+        { from: "2024-01-02", to: "2024-01-04" },
+        { from: "2024-01-05", to: "2024-01-07" },
+        { from: "2024-01-08", to: "2024-01-09" },
+      ]);
+      const etlDays = logs.filter((e) => e.event === "run" && e.job === "etl").map((e) => e.day);
+      assert.deepEqual(etlDays.slice(0, 3).sort(), ["2024-01-02", "2024-01-03", "2024-01-04"]);
+      assert.deepEqual(etlDays.slice(-2).sort(), ["2024-01-08", "2024-01-09"]);
+    } finally {
+      await b.close();
+    }
+  },
+);

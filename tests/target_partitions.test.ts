@@ -254,3 +254,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "[postgres] data by month: a runner's role with only its grants (no CREATE, not the owner) makes a new month",
+  ignore: !TEST_DATABASE_URL,
+  async fn() {
+    const b = await runBench("postgres", "2024-05-01", DECLARED_JOBS);
+    const admin = new PostgresDb(TEST_DATABASE_URL!, { max: 1, maxStreams: 1 });
+    const role = `windbin_test_runner_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
+    let runner: PostgresDb | null = null;
+    try {
+      await admin.exec(`CREATE ROLE ${role} LOGIN`);
+      // What README "Privileges" asks of a runner's role, and nothing more.
+      await b.db.exec(`
+        REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      const u = new URL(b.url!);
+      u.username = role;
+      runner = new PostgresDb(u.toString(), { lockTimeoutMs: 5_000 });
+      // The control: the role itself can neither make a table nor attach one.
+      await assert.rejects(
+        runner.exec("CREATE TABLE data_209901 (LIKE data)"),
+        /permission denied/,
+      );
+      serveDays(b);
+      const r = await runPartition({ ...b.deps(), db: runner }, b.opts({ day: "2024-05-10" }));
+      assert.equal(r.status, "succeeded", JSON.stringify(r));
+      assert.deepEqual(await months(b.db), [["data_202405", 1152]]);
+    } finally {
+      await runner?.close();
+      await b.close();
+      await admin.exec(`DROP ROLE IF EXISTS ${role}`);
+      await admin.close();
+    }
+  },
+});

@@ -11,7 +11,7 @@ import type { RunResult } from "../core/partition_run.ts";
 import { makePlan, type Plan, type PlanItem, type Selection } from "../core/plan.ts";
 import { partitionStates } from "../core/states.ts";
 import { type Outcome, runPlan, summarize, type Summary } from "../core/run_plan.ts";
-import { dayCount, isOver, utcDay, yesterday } from "../core/days.ts";
+import { dayCount, isOver, splitHint, utcDay, yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { sweepAbandoned } from "../core/claim.ts";
 import { earliestFirstDay } from "../core/catalog.ts";
@@ -28,8 +28,9 @@ transaction replaces the job's rows of that day and records the partition.
 
 What to run:
   --date YYYY-MM-DD    one day, whatever its state
-  --from A --to B      a range, both days included; without a selection below,
-                       every day in it that is missing, failed or stale
+  --from A --to B      a range, both days included (at most MAX_RANGE_DAYS, 3660);
+                       without a selection below, every day in it that is
+                       missing, failed or stale
   --missing            missing days (from the job's first day, or --from)
   --failed             failed days (re-runs them whatever their retry budget)
   --stale              stale days: built with other SQL, from an older upstream
@@ -54,7 +55,8 @@ as they happen), then a summary.
 
 Exit codes: 0 every planned partition succeeded (or was empty), 1 one or more
 failed or were blocked (the day's previous data is untouched), 2 bad usage or
-configuration (or a day that is not over, without --allow-partial), 3 a
+configuration (or a day that is not over, without --allow-partial, or a plan
+longer than MAX_RANGE_DAYS), 3 a
 partition was being run by another runner, 130/143 stopped by SIGINT/SIGTERM
 (runs in flight rolled back, claims released).
 
@@ -182,11 +184,34 @@ export function selectJobs(jobs: readonly Job[], name: string): Job[] {
   return name === "all" ? [...jobs] : [findJob(jobs, name)];
 }
 
+/** MAX_RANGE_DAYS when none is given (config/settings.ts). */
+export const DEFAULT_MAX_RANGE_DAYS = 3660;
+
+/**
+ * The range a --from plan takes (its end cut at the newest day that is over),
+ * refused when longer than `maxRangeDays`: known without a database, so
+ * etl_main.ts asks before it opens one. Null: nothing to say (also for plans
+ * from the jobs' first days, checked once those are known).
+ */
+export function explicitRangeProblem(
+  args: CliArgs,
+  now: Date,
+  maxRangeDays = DEFAULT_MAX_RANGE_DAYS,
+): string | null {
+  if (args.date || !args.from) return null;
+  const last = args.flags.allowPartial ? utcDay(now) : yesterday(now);
+  const to = args.to && args.to < last ? args.to : last;
+  const n = dayCount(args.from, to);
+  if (n <= maxRangeDays) return null;
+  return `etl: the range ${args.from} .. ${to} is ${n} days; at most ${maxRangeDays} days ` +
+    `(MAX_RANGE_DAYS) per command: run it in parts with the same options, ` +
+    splitHint(args.from, to, maxRangeDays);
+}
+
 export interface CliLimits {
   /**
-   * The longest range one request may cover (MAX_RANGE_DAYS), when the
-   * command runs inside the page's process (service/cli_ops.ts): a longer
-   * plan is refused (exit 2), as the page refuses it.
+   * MAX_RANGE_DAYS: the longest plan a command takes, in its own process or
+   * inside the page's (service/cli_ops.ts); a longer one is refused (exit 2).
    */
   maxRangeDays?: number;
 }
@@ -199,6 +224,12 @@ export async function runCli(
 ): Promise<number> {
   const jobs = selectJobs(ctx.jobs, args.job);
   const now = ctx.now();
+  const cap = limits.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS;
+  const tooLong = explicitRangeProblem(args, now, cap);
+  if (tooLong) {
+    io.err(tooLong);
+    return EXIT.usage;
+  }
   if (args.date) {
     if (!args.flags.allowPartial && !isOver(args.date, now)) {
       io.err(
@@ -231,12 +262,12 @@ export async function runCli(
     );
     return EXIT.failed;
   }
-  const cap = limits.maxRangeDays;
-  if (cap && dayCount(from, to) > cap) {
+  if (!args.from && dayCount(from, to) > cap) {
+    const whose = jobs.filter((j) => j.firstDay === from).map((j) => j.name).join(", ");
     io.err(
-      `etl: the range ${from} .. ${to} is ${dayCount(from, to)} days; the running process ` +
-        `takes at most ${cap} days (MAX_RANGE_DAYS) per command: give --from/--to covering ` +
-        `${cap} days at most, and run the rest with further commands`,
+      `etl: the plan from ${from} (the first day of ${whose}) to ${to} is ` +
+        `${dayCount(from, to)} days; at most ${cap} days (MAX_RANGE_DAYS) per command: run it ` +
+        `in parts with the same options, ${splitHint(from, to, cap)}`,
     );
     return EXIT.usage;
   }

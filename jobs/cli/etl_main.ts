@@ -3,7 +3,7 @@
  * a running start or scheduler holds the embedded target, the command runs
  * in that process instead (remote.ts).
  */
-import { EXIT, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
+import { EXIT, explicitRangeProblem, HELP, parseCliArgs, runCli, UsageError } from "./etl.ts";
 import { loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal, type Runner } from "../open_runner.ts";
 import { heldBy, runRemote } from "./remote.ts";
@@ -34,6 +34,12 @@ async function main(): Promise<number> {
     return EXIT.ok;
   }
   const cfg = loadConfig({ command: "etl" });
+  // Refused before anything is opened (or asked of a running process): a range over MAX_RANGE_DAYS.
+  const tooLong = explicitRangeProblem(args, new Date(), cfg.maxRangeDays);
+  if (tooLong) {
+    console.error(tooLong);
+    return EXIT.usage;
+  }
   // SIGINT/SIGTERM: stop taking partitions, cancel the ones in flight (rolled
   // back, claims released, recorded "cancelled"), exit 130/143.
   const stop = new AbortController();
@@ -87,7 +93,7 @@ async function main(): Promise<number> {
       ctx.mark = timings.mark;
     }
     try {
-      return await runCli(args, ctx, io);
+      return await runCli(args, ctx, io, { maxRangeDays: cfg.maxRangeDays });
     } finally {
       early?.close();
       await ctx.db.close();

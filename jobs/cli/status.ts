@@ -7,11 +7,11 @@
 import { parseArgs } from "node:util";
 import { dayProblem, settingsHelp } from "../../config/config.ts";
 import type { RunnerContext } from "../core/runner.ts";
-import { selectJobs, UsageError } from "./etl.ts";
+import { DEFAULT_MAX_RANGE_DAYS, selectJobs, UsageError } from "./etl.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { statusReport } from "../core/status.ts";
 import { statusText } from "./status_text.ts";
-import { addDays, dayCount, yesterday } from "../core/days.ts";
+import { addDays, dayCount, splitHint, yesterday } from "../core/days.ts";
 import { earliestFirstDay } from "../core/catalog.ts";
 import type { CliTerminal } from "../core/port.ts";
 
@@ -28,7 +28,8 @@ While a \`deno task start\` or \`deno task scheduler\` holds the embedded target
 database, status asks that process (its status page, RUNNER_PORT) instead.
 
   --job NAME     one job (default: all)
-  --from, --to   the range, both days included
+  --from, --to   the range, both days included, at most MAX_RANGE_DAYS (3660)
+                 days; without --from the newest MAX_RANGE_DAYS days are shown
   --json         the same as JSON (every partition with its state)
 
 ${settingsHelp("status")}`;
@@ -76,9 +77,9 @@ export interface StatusIo {
   /** Colours and width of the text: what the terminal that shows it can do. */
   text: { color: boolean; width: number };
   /**
-   * The longest range one request may cover (MAX_RANGE_DAYS), when the
-   * command runs inside the page's process: a longer range given is refused
-   * (exit 2), a longer default range is cut to its newest days, with a note.
+   * MAX_RANGE_DAYS (default 3660), in its own process or inside the page's: a
+   * longer range given is refused (exit 2), a longer default range (from the
+   * jobs' first day) is cut to its newest days, with a note.
    */
   maxRangeDays?: number;
 }
@@ -88,6 +89,19 @@ export function textOptions(t: CliTerminal): StatusIo["text"] {
   return { color: t.color, width: t.stdout ? Math.max(20, t.columns - 24) : 92 };
 }
 
+/**
+ * A --from range (to --to, or yesterday) longer than `cap`, in one line
+ * naming the cap and how to split it; null when it fits. Needs no database.
+ */
+export function rangeProblem(args: StatusArgs, now: Date, cap: number): string | null {
+  if (!args.from) return null;
+  const to = args.to ?? yesterday(now);
+  const n = dayCount(args.from, to);
+  if (n <= cap) return null;
+  return `status: the range ${args.from} .. ${to} is ${n} days; at most ${cap} days ` +
+    `(MAX_RANGE_DAYS) at once: ask for parts, e.g. ${splitHint(args.from, to, cap)}`;
+}
+
 /** Prints the report; returns the exit code. */
 export async function runStatus(
   args: StatusArgs,
@@ -95,22 +109,24 @@ export async function runStatus(
   io: StatusIo,
 ): Promise<number> {
   const jobs = selectJobs(ctx.jobs, args.job);
+  const cap = io.maxRangeDays ?? DEFAULT_MAX_RANGE_DAYS;
+  const tooLong = rangeProblem(args, ctx.now(), cap);
+  if (tooLong) {
+    io.err(tooLong);
+    return 2;
+  }
   const to = args.to ?? yesterday(ctx.now());
-  let from = args.from ?? earliestFirstDay(jobs) ?? to;
+  const first = earliestFirstDay(jobs) ?? to;
   // Where the first days come from when the source cannot say (the same rule as the scheduler's).
   const notes: string[] = [...(ctx.catalog?.warnings ?? [])];
-  const cap = io.maxRangeDays;
-  if (cap && dayCount(from, to) > cap) {
-    if (args.from) {
-      io.err(
-        `status: the range ${from} .. ${to} is ${dayCount(from, to)} days; the ` +
-          `running process serves at most ${cap} days (MAX_RANGE_DAYS) per request: give a ` +
-          `shorter --from/--to`,
-      );
-      return 2;
-    }
-    from = addDays(to, -(cap - 1));
-    notes.push(`the newest ${cap} days (MAX_RANGE_DAYS); give --from/--to for older ones`);
+  // The default range (from the first day) shows the newest MAX_RANGE_DAYS days, as the page does.
+  const newest = addDays(to, -(cap - 1));
+  const from = args.from ?? (first < newest ? newest : first);
+  if (!args.from && first < newest) {
+    notes.push(
+      `showing the newest ${cap} days (MAX_RANGE_DAYS) of the ${dayCount(first, to)} since ` +
+        `${first}; --from and --to show older ones`,
+    );
   }
   const fingerprints = ctx.settings.token
     ? await sourceFingerprints(ctx, jobs, from, to, { err: (l) => notes.push(l) })

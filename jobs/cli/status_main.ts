@@ -5,7 +5,7 @@
 import { loadConfig } from "../../config/config.ts";
 import { openRunner, reportFatal, type Runner } from "../open_runner.ts";
 import { UsageError } from "./etl.ts";
-import { parseStatusArgs, runStatus, STATUS_HELP, textOptions } from "./status.ts";
+import { parseStatusArgs, rangeProblem, runStatus, STATUS_HELP, textOptions } from "./status.ts";
 import { heldBy, runRemote } from "./remote.ts";
 import { thisTerminal } from "./terminal.ts";
 
@@ -25,6 +25,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const cfg = loadConfig({ command: "status" });
+  // A range asked for is capped before anything is opened (or asked of a running process).
+  const tooLong = rangeProblem(args, new Date(), cfg.maxRangeDays);
+  if (tooLong) {
+    console.error(tooLong);
+    return 2;
+  }
   const terminal = thisTerminal();
   const io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) };
   let ctx: Runner;
@@ -36,7 +42,11 @@ async function main(): Promise<number> {
     return await runRemote(holder, "status", Deno.args, { ...io, terminal });
   }
   try {
-    return await runStatus(args, ctx, { ...io, text: textOptions(terminal) });
+    return await runStatus(args, ctx, {
+      ...io,
+      text: textOptions(terminal),
+      maxRangeDays: cfg.maxRangeDays,
+    });
   } finally {
     await ctx.db.close();
   }

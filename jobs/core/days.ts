@@ -26,8 +26,22 @@ export function daysBetween(from: string, to: string): string[] {
   return out;
 }
 
-/** How many days from `from` to `to`, both included (0 when from > to). */
+/** Days from `from` to `to`, both included (0 when to < from). */
 export function dayCount(from: string, to: string): number {
-  if (from > to) return 0;
+  if (to < from) return 0;
   return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to)).days + 1;
+}
+
+/**
+ * How to cut `from .. to` into ranges of at most `cap` days, as the options
+ * to give: "--from A --to B, then --from C --to D" (and "and so on" when more follow).
+ */
+export function splitHint(from: string, to: string, cap: number): string {
+  const parts: string[] = [];
+  for (let a = from; a <= to && parts.length < 2; a = addDays(a, cap)) {
+    // Counted, not compared as text: a day past 9999 is written "+010000-...".
+    parts.push(`--from ${a} --to ${dayCount(a, to) > cap ? addDays(a, cap - 1) : to}`);
+  }
+  const more = dayCount(from, to) > 2 * cap ? ", and so on" : "";
+  return parts.join(", then ") + more;
 }

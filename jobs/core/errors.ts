@@ -1,5 +1,5 @@
 /** Errors of a partition run. Each message says what happened and what to do next. */
-import { isConnectionError } from "../../db/errors.ts";
+import { isConnectionError, sqlState } from "../../db/errors.ts";
 
 /** A failure worth another attempt: connection errors, timeouts, 5xx, a body cut off mid-transfer. */
 export class TransientError extends Error {
@@ -47,6 +47,15 @@ export function describeTargetError(e: unknown): string {
   if (isConnectionError(e)) {
     return `lost or cannot open the connection to the target database: ${msg}. ` +
       `Check that it is running and that TARGET_DATABASE_URL points at it`;
+  }
+  if (sqlState(e) === "42501") {
+    return `the target database refused the runner's role: ${msg}. The role needs SELECT, ` +
+      `INSERT, UPDATE, DELETE on windbin's tables and USAGE on their sequences ` +
+      `(README: Privileges)`;
+  }
+  if (sqlState(e) === "25006") {
+    return `the target database takes no writes: ${msg} (a standby, or ` +
+      `default_transaction_read_only on). Point TARGET_DATABASE_URL at a writable primary`;
   }
   return msg;
 }

@@ -24,6 +24,7 @@ import { isOver, yesterday } from "./days.ts";
 import { sourceFingerprints } from "./source_client.ts";
 import type { RunResult } from "./partition_run.ts";
 import { makePlan } from "./plan.ts";
+import { runLogEntry } from "./run_log.ts";
 import { earliestFirstDay } from "./catalog.ts";
 import { describeTargetError, messageOf } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
@@ -117,7 +118,7 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
       )
         .then((r) => {
           onRun?.(job.name, day, r);
-          log?.(runLogEntry(job.name, day, "ui", ctx.runner, r));
+          log?.(runLogEntry(job, day, "ui", ctx.runner, r));
           if (r.status === "busy") answered.resolve({ kind: "busy", runId: r.holder.runId });
           else if (r.status === "blocked" || r.status === "refused" || r.status === "skipped") {
             answered.resolve({ kind: "refused", message: r.reason });
@@ -171,41 +172,6 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
         started.catch(() => {});
         return { kind: "started", partitions: planned };
       }),
-  };
-}
-
-/** The scheduler's log line of a finished run, for runs started from the page. */
-export function runLogEntry(
-  job: string,
-  day: string,
-  trigger: string,
-  runner: string,
-  r: RunResult,
-): Record<string, unknown> {
-  return {
-    event: "run",
-    job,
-    day,
-    trigger,
-    runner,
-    status: r.status,
-    ...("runId" in r ? { run: r.runId } : {}),
-    ...(r.status === "succeeded" || r.status === "empty"
-      ? {
-        rows_in: r.rowsIn,
-        rows_out: r.rowsOut,
-        ms: r.ms,
-        claim_ms: r.phases.claim,
-        extract_ms: r.phases.extract,
-        tx_ms: r.phases.transaction,
-        ...(r.incomplete?.length ? { incomplete: r.incomplete } : {}),
-      }
-      : {}),
-    ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),
-    ...("error" in r ? { error: r.error } : {}),
-    ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
-    ...("reason" in r ? { reason: r.reason } : {}),
-    ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
   };
 }
 

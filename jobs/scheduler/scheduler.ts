@@ -25,11 +25,12 @@
 import type { RunnerContext } from "../core/runner.ts";
 import { runOne } from "../core/runner.ts";
 import type { RunResult } from "../core/partition_run.ts";
+import { runLogEntry } from "../core/run_log.ts";
 import { makePlan, type SkipKind } from "../core/plan.ts";
 import { partitionStates, type PartitionView } from "../core/states.ts";
 import { sweepAbandoned } from "../core/claim.ts";
-import { runPlan, summarize, type Summary } from "../core/run_plan.ts";
-import { yesterday } from "../core/days.ts";
+import { type Outcome, runPlan, summarize, type Summary } from "../core/run_plan.ts";
+import { addDays, yesterday } from "../core/days.ts";
 import { sourceFingerprints } from "../core/source_client.ts";
 import { describeTargetError } from "../core/errors.ts";
 import { safeText } from "../core/safe_text.ts";
@@ -49,6 +50,12 @@ export interface SchedulerOptions {
   setTimer?: (ms: number, fn: () => void) => () => void;
   /** A round this often (WATCH_SECONDS) acts on what changed; none when absent. */
   watchMs?: number;
+  /**
+   * A round plans and runs its days this many at a time, oldest first
+   * (MAX_RANGE_DAYS, default 3,660), so that a history of any length is
+   * handled in bounded memory.
+   */
+  windowDays?: number;
 }
 
 export interface ReconcileReport extends Summary {
@@ -163,41 +170,59 @@ export class Scheduler {
         report.to = from === null ? null : to;
       } else {
         await sweepAbandoned(ctx.db);
-        const fingerprints = await sourceFingerprints(ctx, jobs, from, to, {
-          err: (l) => warnings.push(l),
-        });
-        const views = await partitionStates(ctx.db, { jobs, from, to, fingerprints, now });
-        const plan = makePlan(views, {
-          jobs,
-          select: {},
-          budget: manual ? undefined : { maxAttempts: this.#opts.maxAttempts },
-        });
-        for (const s of plan.skipped) {
-          const counter = SKIP_COUNTS[s.kind];
-          if (counter) report[counter]++;
+        const newer: string[] = [];
+        const outcomes: Outcome[] = [];
+        let planned = 0;
+        let running = false;
+        for (const [wFrom, wTo] of windows(from, to, this.#opts.windowDays ?? 3660)) {
+          if (this.#stop.signal.aborted) break;
+          const fingerprints = await sourceFingerprints(ctx, jobs, wFrom, wTo, {
+            err: (l) => warnings.push(l),
+          });
+          const views = await partitionStates(ctx.db, {
+            jobs,
+            from: wFrom,
+            to: wTo,
+            fingerprints,
+            now,
+          });
+          const plan = makePlan(views, {
+            jobs,
+            select: {},
+            budget: manual ? undefined : { maxAttempts: this.#opts.maxAttempts },
+          });
+          for (const s of plan.skipped) {
+            const counter = SKIP_COUNTS[s.kind];
+            if (counter) report[counter]++;
+          }
+          report.newer += newerVersions(jobs, views, newer);
+          running ||= views.some((v) => v.state === "running");
+          planned += plan.items.length;
+          outcomes.push(
+            ...await runPlan(
+              plan.items,
+              (item, hooks) =>
+                runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId, hooks),
+              {
+                concurrency: this.#opts.concurrency,
+                signal: this.#stop.signal,
+                onResult: ({ item, result: r }) => {
+                  this.#opts.onRun?.(item.job.name, item.day, r);
+                  this.#opts.log(runLogEntry(item.job, item.day, "schedule", ctx.runner, r));
+                },
+              },
+            ),
+          );
         }
-        report.newer = this.#sayNewer(jobs, views);
-        const outcomes = await runPlan(
-          plan.items,
-          (item, hooks) =>
-            runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId, hooks),
-          {
-            concurrency: this.#opts.concurrency,
-            signal: this.#stop.signal,
-            onResult: ({ item, result: r }) => {
-              this.#opts.onRun?.(item.job.name, item.day, r);
-              this.#opts.log(runEntry(item.job, item.day, ctx.runner, r));
-            },
-          },
-        );
-        Object.assign(report, summarize(plan.items.length, outcomes));
+        this.#sayOnce("newer_version", newer);
+        Object.assign(report, summarize(planned, outcomes));
         // The next round comes sooner when a retry falls due, and when a claim
         // held by another runner may have run out (that runner may have died):
         // the takeover bound is the lease plus a second.
         if (report.failed || report.waiting) {
           next.push({ ms: await this.#nextRetryDelay(jobs, from, to), trigger: "retry" });
         }
-        if (report.busy || views.some((v) => v.state === "running")) {
+        if (report.busy || running) {
           next.push({ ms: ctx.settings.leaseSeconds * 1000 + 1000, trigger: "retry" });
         }
       }
@@ -231,27 +256,6 @@ export class Scheduler {
     for (const k of now) this.#said.add(k);
   }
 
-  /**
-   * Partitions built by a newer version than this runner's transform are left
-   * as they are; the log names the versions (once, and again when they change).
-   */
-  #sayNewer(jobs: readonly Job[], views: readonly PartitionView[]): number {
-    const lines: string[] = [];
-    let n = 0;
-    for (const job of jobs) {
-      const newer = views.filter((v) => v.job === job.name && v.newer);
-      if (!newer.length) continue;
-      n += newer.length;
-      const versions = [...new Set(newer.map((v) => `v${v.sqlVersion}`))].sort().join(", ");
-      lines.push(
-        `${job.name}: ${newer.length} partition(s) built with ${versions}, newer than this ` +
-          `runner's ${job.transform.file} (${job.transform.hash.slice(0, 8)}): left as they are`,
-      );
-    }
-    this.#sayOnce("newer_version", lines);
-    return n;
-  }
-
   /** The next round (replacing any planned one). */
   #schedule(next: { ms: number; trigger: string }) {
     if (this.stopping || !this.#opts.setTimer) return;
@@ -265,41 +269,51 @@ export class Scheduler {
   /** Until the earliest automatic retry falls due: at least 1 s, at most 1 h. */
   async #nextRetryDelay(jobs: readonly Job[], from: string, to: string): Promise<number> {
     const ctx = this.#ctx;
-    const views = await partitionStates(ctx.db, { jobs, from, to, now: ctx.now() });
-    const next = views
-      .filter((v) => v.state === "failed" && v.failures < this.#opts.maxAttempts)
-      .map((v) => v.nextAttemptAt ? Date.parse(v.nextAttemptAt) - ctx.now().getTime() : 0);
-    if (!next.length) return 3_600_000;
-    return Math.min(3_600_000, Math.max(1_000, Math.min(...next)));
+    let soonest = 3_600_000;
+    for (const [wFrom, wTo] of windows(from, to, this.#opts.windowDays ?? 3660)) {
+      const views = await partitionStates(ctx.db, { jobs, from: wFrom, to: wTo, now: ctx.now() });
+      for (const v of views) {
+        if (v.state !== "failed" || v.failures >= this.#opts.maxAttempts) continue;
+        const ms = v.nextAttemptAt ? Date.parse(v.nextAttemptAt) - ctx.now().getTime() : 0;
+        soonest = Math.min(soonest, Math.max(1_000, ms));
+      }
+    }
+    return soonest;
   }
 }
 
-/** The log line of one run. */
-function runEntry(job: Job, day: string, runner: string, r: RunResult): Record<string, unknown> {
-  return {
-    event: "run",
-    job: job.name,
-    day,
-    trigger: "schedule",
-    runner,
-    status: r.status,
-    ...("runId" in r ? { run: r.runId } : {}),
-    ...(r.status === "succeeded" || r.status === "empty"
-      ? {
-        sql: `${job.transform.file} ${job.transform.hash.slice(0, 8)}`,
-        rows_in: r.rowsIn,
-        rows_out: r.rowsOut,
-        ms: r.ms,
-        claim_ms: r.phases.claim,
-        extract_ms: r.phases.extract,
-        tx_ms: r.phases.transaction,
-        ...(r.incomplete?.length ? { incomplete: r.incomplete } : {}),
-      }
-      : {}),
-    ...("ms" in r && !("phases" in r) ? { ms: r.ms } : {}),
-    ...("error" in r ? { error: r.error } : {}),
-    ...("recordError" in r && r.recordError ? { record_error: r.recordError } : {}),
-    ...("reason" in r ? { reason: r.reason } : {}),
-    ...(r.status === "busy" ? { holder: r.holder.runner } : {}),
-  };
+/** [from, to] cut into consecutive ranges of at most `days` days, oldest first. */
+export function windows(from: string, to: string, days: number): [string, string][] {
+  const out: [string, string][] = [];
+  for (let f = from; f <= to;) {
+    const end = addDays(f, days - 1);
+    const t = end < to ? end : to;
+    out.push([f, t]);
+    f = addDays(t, 1);
+  }
+  return out;
+}
+
+/**
+ * Partitions built by a newer version than this runner's transform are left
+ * as they are: adds a line per job naming the versions to `lines`; returns
+ * how many there are.
+ */
+function newerVersions(
+  jobs: readonly Job[],
+  views: readonly PartitionView[],
+  lines: string[],
+): number {
+  let n = 0;
+  for (const job of jobs) {
+    const newer = views.filter((v) => v.job === job.name && v.newer);
+    if (!newer.length) continue;
+    n += newer.length;
+    const versions = [...new Set(newer.map((v) => `v${v.sqlVersion}`))].sort().join(", ");
+    lines.push(
+      `${job.name}: ${newer.length} partition(s) built with ${versions}, newer than this ` +
+        `runner's ${job.transform.file} (${job.transform.hash.slice(0, 8)}): left as they are`,
+    );
+  }
+  return n;
 }

@@ -32,8 +32,13 @@ CREATE TABLE data (
 -- look again once they hold it, so two runs making the same new month do not
 -- collide. A table of that name that is not attached (a month detached for
 -- retention) is refused: the run must not write into a month set aside.
+-- SECURITY DEFINER: attaching needs the owner of `data` (whoever migrated),
+-- and a runner's role needs only SELECT, INSERT, UPDATE, DELETE on windbin's
+-- tables (partitions are reached through `data`, whose grants are the ones
+-- checked); its search_path is pinned to this schema below.
 CREATE FUNCTION windbin_data_partition(day date) RETURNS text
 LANGUAGE plpgsql
+SECURITY DEFINER
 AS $fn$
 DECLARE
   first date := date_trunc('month', day)::date;
@@ -73,6 +78,12 @@ BEGIN
   RETURN part;
 END
 $fn$;
+DO $$
+BEGIN
+  EXECUTE format('ALTER FUNCTION windbin_data_partition(date) SET search_path = %I, pg_temp',
+                 current_schema());
+END
+$$;
 
 -- Every row of the table as it was, each into its month.
 SELECT windbin_data_partition(m)
