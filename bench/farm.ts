@@ -177,7 +177,7 @@ async function farmEtl(log: (line: string) => void, n: number, runs: number): Pr
         const farm = stats(rss).median;
         const one = stats(oneRss).median;
         log(`peak RSS (GNU time), medians of ${runs}:`);
-        log(`  ${n} turbines: ${farm.toFixed(1)} MB: ${goal(farm, 150, " MB")}`);
+        log(`  ${n} turbines: ${goal(farm, 150, " MB")}`);
         log(`  one turbine (86,400 readings): ${one.toFixed(1)} MB`);
         log(`  ${n} turbines / one turbine: ${goal(farm / one, 1.5)}`);
       } else {
