@@ -202,7 +202,16 @@ export class Scheduler {
             ...await runPlan(
               plan.items,
               (item, hooks) =>
-                runOne(ctx, item.job, item.day, "schedule", {}, this.#stop.signal, item.runId, hooks),
+                runOne(
+                  ctx,
+                  item.job,
+                  item.day,
+                  "schedule",
+                  {},
+                  this.#stop.signal,
+                  item.runId,
+                  hooks,
+                ),
               {
                 concurrency: this.#opts.concurrency,
                 signal: this.#stop.signal,
