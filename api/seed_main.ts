@@ -110,16 +110,14 @@ async function main(): Promise<void> {
         : undefined,
     });
     if (tty) Deno.stdout.writeSync(enc.encode("\r\x1b[K"));
-    const turbines = describeTurbines({
-      turbines: opts.turbines,
-      names: turbineNames(opts.turbines),
-    });
+    // One turbine: the line as it was before turbines.
+    const farm = opts.turbines > 1
+      ? `, ${describeTurbines({ turbines: opts.turbines, names: turbineNames(opts.turbines) })}` +
+        (down ? `; ${down.turbine} down ${describeWindow(down)}` : "")
+      : "";
     console.log(
-      `Seeded ${
-        rows.toLocaleString("en-US")
-      } rows (${opts.from} .. ${last}, every ${opts.everySeconds} s, ${turbines}` +
-        `${down ? `; ${down.turbine} down ${describeWindow(down)}` : ""}) into ${db.label} in ` +
-        `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `Seeded ${rows} rows (${opts.from} .. ${last}, every ${opts.everySeconds} s${farm}) into ` +
+        `${db.label} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   } finally {
     await db.close();
