@@ -102,11 +102,11 @@ export interface Setting {
 const ALL: readonly Command[] = COMMANDS;
 
 /**
- * The demo's turbine count when DEMO_TURBINES is unset. LEAD: the production
- * `etl` transform on main aggregates all of staging, so on a farm it mixes the
- * turbines into one series; set this to 4 (the issue's default) once the
- * per-turbine `etl`/`daily` (the farm branch) is merged, and re-capture
- * README "Quick start" and "Docker".
+ * The demo's turbine count when DEMO_TURBINES is unset: a small farm.
+ * LEAD: a farm needs the per-turbine `etl`/`daily` of the farm branch (tested
+ * with it: each turbine's bins, `incomplete` days, the late hour rebuilt). On
+ * a main without it, the production `etl` transform aggregates all of
+ * staging and mixes the turbines into one series: set this to 1 there.
  */
 export const DEFAULT_DEMO_TURBINES = 4;
 const RUNNERS: readonly Command[] = ["etl", "scheduler", "start"];

@@ -178,6 +178,7 @@ ${settingsHelp("start")}`);
       );
       console.log(`  source API:  http://${API_HOST}:${cfg.port}/docs`);
       console.log(`  token:       ${shown}`);
+      console.log(`  try:         deno task status; deno task etl --date ${exampleDay(plan)}`);
       const late = lateDue && !stop.signal.aborted
         ? lateHourAfter(source, plan, env.demoLateSeconds)
         : null;
@@ -217,6 +218,13 @@ async function startToken(supplied: string | undefined, dataDir: string) {
     ? `${demo.token}   (generated into ${demo.path}; shown only this once)`
     : `in ${demo.path} (cat ${demo.path})`;
   return { token: demo.token, shown };
+}
+
+/** A demo day that is complete from the start: the one before the last (which has the late hour). */
+function exampleDay(plan: DemoPlan): string {
+  return plan.days > 1
+    ? Temporal.PlainDate.from(plan.to).subtract({ days: 1 }).toString()
+    : plan.to;
 }
 
 /** Seeds the demo (api/demo.ts); true when its late hour is still to come. */
