@@ -70,7 +70,7 @@ Deno.test({
         const after = start.lines.indexOf(late);
         // The next watch round finds the day stale by source and rebuilds it, and daily after it.
         const round = await until(
-          async () => events(start.lines.slice(after), "reconcile").length > 0,
+          () => Promise.resolve(events(start.lines.slice(after), "reconcile").length > 0),
           30_000,
         );
         assert.ok(round, `a watch round after the late hour: ${start.lines.slice(-10).join("\n")}`);

@@ -123,6 +123,10 @@ trap 'exit 130' INT TERM
 for tool in podman podman-compose debootstrap runc curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
+# netavark (containers.conf) sets up the containers' network with iptables: without it every
+# network namespace fails with "netavark: No such file or directory".
+command -v iptables >/dev/null || command -v /usr/sbin/iptables >/dev/null ||
+  skip "iptables is not installed (netavark needs it)"
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, rootful podman)"
 podman info >>"$log" 2>&1 || skip "podman info fails ($(tail -n 1 "$log"))"
 # A bridge left by podman's older CNI backend holds the default subnet (10.88.0.0/16) that the
