@@ -176,7 +176,9 @@ export function describeSeeded(plan: DemoPlan, r: DemoSeeded, ms: number): strin
     );
   }
   const down = plan.down && r.days.includes(plan.down.from.slice(0, 10)) ? plan.down : null;
-  lines.push(...describeIncidents(down, r.lateDue ? plan.late : null).map((l) => `  ${l}`));
+  // Under the seed line, or on their own when nothing was seeded (a restart before the late hour).
+  const prefix = r.rows > 0 ? "  " : "demo: ";
+  lines.push(...describeIncidents(down, r.lateDue ? plan.late : null).map((l) => prefix + l));
   return lines;
 }
 

@@ -5,7 +5,14 @@
  * a source with other data left alone.
  */
 import assert from "node:assert/strict";
-import { type DemoPlan, demoPlan, seedDemo, writeLateHour, yesterdayUtc } from "../api/demo.ts";
+import {
+  type DemoPlan,
+  demoPlan,
+  describeSeeded,
+  seedDemo,
+  writeLateHour,
+  yesterdayUtc,
+} from "../api/demo.ts";
 import { seed } from "../api/seed.ts";
 import type { Db } from "../db/types.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
@@ -66,6 +73,12 @@ testBackends(
           { rows: full - 300 - 60, written: 40, days: 10, left: null },
         );
         assert.equal(r.lateDue, true);
+        assert.deepEqual(describeSeeded(plan, r, 1234), [
+          "seeded the demo: 4 turbines (T01 .. T04), 10 days 2024-01-01 .. 2024-01-10, a " +
+          "reading every 60 s: 57,240 rows in 1.2 s",
+          "  T04 is down on 2024-01-05 03:00-08:00 UTC (no readings)",
+          "  T01's readings of 2024-01-10 14:00-15:00 UTC arrive late (DEMO_LATE_SECONDS)",
+        ]);
         assert.equal(await count(db, ...inWindow(plan.down!)), 0, "T04 is down");
         assert.equal(await count(db, ...inWindow(plan.late!)), 0, "T01's hour is not there yet");
         assert.equal(await count(db, "true"), full - 360);
@@ -76,6 +89,9 @@ testBackends(
         async () => {
           const r = await seedDemo(db, plan);
           assert.deepEqual([r.rows, r.written, r.lateDue], [0, 0, true]);
+          assert.deepEqual(describeSeeded(plan, r, 1), [
+            "demo: T01's readings of 2024-01-10 14:00-15:00 UTC arrive late (DEMO_LATE_SECONDS)",
+          ]);
         },
       );
 
@@ -161,8 +177,13 @@ testBackends(
     const { db, close } = await migratedDb(backend, "source");
     try {
       await seed(db, { from: "2023-06-01", days: 2, everySeconds: 3600 });
-      const r = await seedDemo(db, demoPlan(FARM));
+      const plan = demoPlan(FARM);
+      const r = await seedDemo(db, plan);
       assert.deepEqual(r.leftAlone, { first: "2023-06-01", last: "2023-06-02" });
+      assert.match(
+        describeSeeded(plan, r, 1).join("\n"),
+        /^the source holds readings from 2023-06-01 to 2023-06-02, none on the demo's days \(2024-01-01 \.\. 2024-01-10\): left as it is/,
+      );
       assert.deepEqual([r.rows, r.lateDue], [0, false]);
       assert.equal(await count(db, "true"), 48);
     } finally {
