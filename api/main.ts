@@ -2,9 +2,10 @@
  * `deno task serve`: the source API.
  *
  * Embedded default (no SOURCE_DATABASE_URL): the token is generated once into
- * DATA_DIR/api-token unless API_TOKEN is set, and an empty database gets the
- * default demo data. Against a real database API_TOKEN is required, and an empty
- * database gets the demo data only with SEED_DEMO=true (docker-compose.yml).
+ * DATA_DIR/api-token unless API_TOKEN is set, and the database gets the demo
+ * (api/demo.ts: DEMO_DAYS up to yesterday, DEMO_TURBINES). Against a real
+ * database API_TOKEN is required, and the demo is seeded only with
+ * SEED_DEMO=true (docker-compose.yml).
  */
 import { type Config, ConfigError, loadConfig } from "../config/config.ts";
 import { embeddedDir, openMigrated } from "../migrations/open.ts";
@@ -13,7 +14,15 @@ import { currentHolder } from "../db/holder.ts";
 import type { Db } from "../db/types.ts";
 import { createApp } from "./app.ts";
 import { describeFatal } from "./fatal.ts";
-import { seedUnlessComplete } from "./seed.ts";
+import {
+  type DemoPlan,
+  demoPlan,
+  describeSeeded,
+  describeWindow,
+  seedDemo,
+  writeLateHour,
+  yesterdayUtc,
+} from "./demo.ts";
 import { type DemoToken, demoToken } from "../config/token_file.ts";
 import { TOKEN_CHARS } from "./auth.ts";
 import { type Handler, waitingHandler } from "./waiting.ts";
@@ -21,9 +30,6 @@ import { waitForDatabase } from "../db/wait.ts";
 import { PrivilegeError } from "../db/errors.ts";
 import { MigrationError } from "../migrations/migrate.ts";
 import { startupProblem } from "../config/permissions.ts";
-
-/** What an empty embedded source gets: the reference system's demo range, 1-minute readings. */
-export const DEMO_SEED = { from: "2024-01-01", days: 10, everySeconds: 60 };
 
 const SHUTDOWN_GRACE_MS = 5000;
 
@@ -75,12 +81,13 @@ async function main(): Promise<number> {
     }
     try {
       let token = cfg.apiToken;
-      let demo: DemoToken | undefined;
+      let generated: DemoToken | undefined;
       if (!token) {
-        demo = await demoToken(cfg.dataDir);
-        token = demo.token;
+        generated = await demoToken(cfg.dataDir);
+        token = generated.token;
       }
-      if (!cfg.sourceDatabaseUrl || cfg.seedDemo) await seedDemo(db);
+      const demo = !cfg.sourceDatabaseUrl || cfg.seedDemo ? await seedTheDemo(db, cfg) : null;
+      const example = await exampleRequest(db);
 
       handler = createApp({
         db,
@@ -93,8 +100,10 @@ async function main(): Promise<number> {
       const base = `http://${displayHost(cfg.host)}:${server.addr.port}`;
       console.log(`windbin source API on ${base} (database: ${db.label})`);
       console.log(`  docs: ${base}/docs   health: ${base}/health`);
-      console.log(tokenLines(demo, base).join("\n"));
+      console.log(tokenLines(generated, base, example).join("\n"));
+      const late = demo?.lateDue ? lateHourLater(db, demo.plan, cfg.demoLateSeconds) : null;
       await stop.stopped;
+      await late?.cancel();
       console.log("shutting down");
       await Promise.race([server.shutdown(), delay(SHUTDOWN_GRACE_MS)]);
     } finally {
@@ -148,8 +157,8 @@ async function servedAlready(e: unknown, cfg: Config): Promise<ServedAlready | n
  * is never shown; a generated one is shown once, when it is made, and only
  * on a terminal (not into a log file); otherwise we say where it is.
  */
-function tokenLines(demo: DemoToken | undefined, base: string): string[] {
-  const url = `"${base}/data?date=${DEMO_SEED.from}&variables=wind_speed,power"`;
+function tokenLines(demo: DemoToken | undefined, base: string, example: string): string[] {
+  const url = `"${base}${example}"`;
   if (!demo) {
     return [`  token: API_TOKEN; try:`, `  curl -H "Authorization: Bearer $API_TOKEN" ${url}`];
   }
@@ -171,15 +180,51 @@ function displayHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-async function seedDemo(db: Db): Promise<void> {
-  const { from, days, everySeconds } = DEMO_SEED;
+/** The demo (api/demo.ts): what was seeded, and what is still to come. */
+async function seedTheDemo(db: Db, cfg: Config) {
+  const plan = demoPlan({
+    yesterday: yesterdayUtc(),
+    days: cfg.demoDays,
+    turbines: cfg.demoTurbines,
+    lateSeconds: cfg.demoLateSeconds,
+  });
   const t0 = performance.now();
-  const rows = await seedUnlessComplete(db, DEMO_SEED);
-  if (!rows) return;
-  console.log(
-    `seeded the demo data (${days} days from ${from}, every ${everySeconds} s): ${rows} rows in ` +
-      `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  const seeded = await seedDemo(db, plan);
+  for (const line of describeSeeded(plan, seeded, performance.now() - t0)) console.log(line);
+  return { plan, lateDue: seeded.lateDue };
+}
+
+/** The demo's late hour, `seconds` from now; a failure is said, never fatal. */
+function lateHourLater(db: Db, plan: DemoPlan, seconds: number): { cancel(): Promise<void> } {
+  let writing: Promise<void> | null = null;
+  const timer = setTimeout(() => {
+    writing = writeLateHour(db, plan).then(
+      (rows) =>
+        console.log(
+          `late readings arrived: ${plan.late!.turbine} ${
+            describeWindow(plan.late!)
+          }, ${rows} rows`,
+        ),
+      (e) => console.error(`the demo's late readings were not written: ${describeFatal(e)}`),
+    );
+  }, seconds * 1000);
+  return {
+    cancel: async () => {
+      clearTimeout(timer);
+      await writing;
+    },
+  };
+}
+
+/** A /data request for the source's last day, naming a turbine when there are several. */
+async function exampleRequest(db: Db): Promise<string> {
+  const [r] = await db.query<{ day: string | null; turbine: string | null; several: boolean }>(
+    `SELECT max(day)::text AS day, min(turbine) AS turbine, count(DISTINCT turbine) > 1 AS several
+       FROM reading_days`,
   );
+  const day = r.day ?? yesterdayUtc();
+  const turbines = r.several ? `&turbines=${encodeURIComponent(r.turbine!)}` : "";
+  return `/data?date=${day}&variables=wind_speed,power${turbines}`;
 }
 
 /**

@@ -1,11 +1,19 @@
 /**
- * Demo data for the source database: realistic synthetic readings, written
- * set-based (one INSERT ... SELECT over generate_series per day, see
- * sql/seed/data.sql). Values are functions of the timestamp, so seeding a
- * range again leaves the same rows (existing rows in the range are overwritten).
+ * Demo data for the source database: realistic synthetic readings of one
+ * turbine or a small farm, written set-based (one INSERT ... SELECT over
+ * generate_series per day, see sql/seed/data.sql). Values are functions of
+ * the timestamp and the turbine, so seeding a range again leaves the same
+ * rows (existing rows in the range are overwritten).
  */
 import type { Db } from "../db/types.ts";
 import { isDay } from "../config/config.ts";
+
+/** A turbine's readings that are not written: [from, to), ISO instants. */
+export interface Gap {
+  turbine: string;
+  from: string;
+  to: string;
+}
 
 export interface SeedOptions {
   /** First UTC day, YYYY-MM-DD. */
@@ -14,53 +22,80 @@ export interface SeedOptions {
   days: number;
   /** Seconds between readings; each day starts at midnight. */
   everySeconds: number;
+  /** 1 (default): the single series `default`; more: a farm, T01, T02, ... (see turbineNames). */
+  turbines?: number;
+  /** Only these of the turbines (names from turbineNames), e.g. the ones a day lacks. */
+  only?: readonly string[];
+  /** Readings not written. */
+  gaps?: readonly Gap[];
   /** Called after each day is written (progress). */
   onDay?: (day: string, rows: number) => void;
+  /** About how many rows one statement writes at most (a day's turbines are split). */
+  rowsPerStatement?: number;
 }
 
 export const MAX_SEED_DAYS = 3660;
+export const MAX_SEED_TURBINES = 999;
+/** Rows per statement, about: a day of many turbines at 1 s is written in several. */
+const ROWS_PER_STATEMENT = 200_000;
 
 let statement: Promise<string> | undefined;
+
+/**
+ * The turbines of a seed: one is the single series `default` (number 0,
+ * whose values are those of the seed before turbines); a farm of n is T01 ..
+ * Tn (numbers 1 .. n), zero-padded to at least two digits.
+ */
+export function turbineNames(n: number): string[] {
+  if (n === 1) return ["default"];
+  const width = Math.max(2, String(n).length);
+  return Array.from({ length: n }, (_, i) => `T${String(i + 1).padStart(width, "0")}`);
+}
+
+/** Readings of one turbine in a day: the steps from midnight. */
+export function readingsPerDay(everySeconds: number): number {
+  return Math.ceil(86_400 / everySeconds);
+}
 
 export async function seed(db: Db, opts: SeedOptions): Promise<{ rows: number }> {
   checkSeedOptions(opts);
   statement ??= Deno.readTextFile(new URL("../sql/seed/data.sql", import.meta.url));
   const sql = await statement;
+  const names = turbineNames(opts.turbines ?? 1);
+  const numbered = names.map((name, i) => ({ name, k: names.length === 1 ? 0 : i + 1 }))
+    .filter((t) => !opts.only || opts.only.includes(t.name));
+  const gaps = opts.gaps ?? [];
+  const perStatement = Math.max(
+    1,
+    Math.floor((opts.rowsPerStatement ?? ROWS_PER_STATEMENT) / readingsPerDay(opts.everySeconds)),
+  );
   let rows = 0;
   let day = Temporal.PlainDate.from(opts.from);
   for (let i = 0; i < opts.days; i++) {
     const next = day.add({ days: 1 });
-    const [r] = await db.query<{ rows: number }>(sql, [
-      `${day}T00:00:00Z`,
-      `${next}T00:00:00Z`,
-      opts.everySeconds,
-    ]);
-    rows += r.rows;
-    opts.onDay?.(day.toString(), r.rows);
+    const [start, end] = [Date.parse(`${day}T00:00:00Z`), Date.parse(`${next}T00:00:00Z`)];
+    // Only the day's own gaps: most days have none, and then no reading is checked.
+    const dayGaps = gaps.filter((g) => Date.parse(g.from) < end && Date.parse(g.to) > start);
+    let dayRows = 0;
+    for (let j = 0; j < numbered.length; j += perStatement) {
+      const part = numbered.slice(j, j + perStatement);
+      const [r] = await db.query<{ rows: number }>(sql, [
+        `${day}T00:00:00Z`,
+        `${next}T00:00:00Z`,
+        opts.everySeconds,
+        part.map((t) => t.name),
+        part.map((t) => t.k),
+        dayGaps.map((g) => g.turbine),
+        dayGaps.map((g) => g.from),
+        dayGaps.map((g) => g.to),
+      ]);
+      dayRows += r.rows;
+    }
+    rows += dayRows;
+    opts.onDay?.(day.toString(), dayRows);
     day = next;
   }
   return { rows };
-}
-
-/**
- * Seeds a demo range unless it is complete already. A seed runs a day at a
- * time, so a process killed mid-seed leaves some days: the next start
- * finishes them (the seed is idempotent). A database holding other data and
- * none of the range is left alone. Returns the rows written (0: nothing to do).
- */
-export async function seedUnlessComplete(db: Db, opts: SeedOptions): Promise<number> {
-  checkSeedOptions(opts);
-  // From the per-day summary: no scan of the readings, however many there are.
-  const [c] = await db.query<{ inside: number; outside: boolean }>(
-    `SELECT coalesce(sum(readings) FILTER (WHERE day >= $1::date AND day < $1::date + $2::int), 0)::int
-              AS inside,
-            bool_or(day < $1::date OR day >= $1::date + $2::int) AS outside
-     FROM reading_days`,
-    [opts.from, opts.days],
-  );
-  const expected = opts.days * Math.ceil(86_400 / opts.everySeconds);
-  if (c.inside === expected || (c.inside === 0 && c.outside)) return 0;
-  return (await seed(db, opts)).rows;
 }
 
 /** Throws a RangeError that says which option is wrong and what is allowed. */
@@ -79,5 +114,22 @@ export function checkSeedOptions(opts: SeedOptions): void {
     throw new RangeError(
       `everySeconds must be a whole number of seconds from 1 to 86400 (got ${opts.everySeconds})`,
     );
+  }
+  const n = opts.turbines ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SEED_TURBINES) {
+    throw new RangeError(
+      `turbines must be a whole number from 1 to ${MAX_SEED_TURBINES} (got ${opts.turbines})`,
+    );
+  }
+  const names = new Set(turbineNames(n));
+  for (const t of [...(opts.only ?? []), ...(opts.gaps ?? []).map((g) => g.turbine)]) {
+    if (!names.has(t)) {
+      throw new RangeError(`turbine "${t}" is not one of the seed's (${[...names][0]} ..)`);
+    }
+  }
+  for (const g of opts.gaps ?? []) {
+    if (!(Date.parse(g.from) < Date.parse(g.to))) {
+      throw new RangeError(`a gap must be from < to, ISO instants (got ${g.from} .. ${g.to})`);
+    }
   }
 }

@@ -38,8 +38,12 @@ export interface Config {
   port: number;
   runnerPort: number;
   dataDir: string;
-  /** `deno task start`: how many demo days (up to yesterday) it seeds. */
+  /** The demo of `start` and `serve`: how many days (up to yesterday) it seeds. */
   demoDays: number;
+  /** The demo's turbines: 1 is the single series `default`, more a farm T01 .. Tn. */
+  demoTurbines: number;
+  /** Seconds after the first round (start) or the start (serve) that the demo's late hour arrives; 0: not late. */
+  demoLateSeconds: number;
   /** Seed the demo data into an empty real source database too (the embedded one always is). */
   seedDemo: boolean;
   /** The longest range of days any route or command takes at once. */
@@ -98,6 +102,15 @@ export interface Setting {
 }
 
 const ALL: readonly Command[] = COMMANDS;
+
+/**
+ * The demo's turbine count when DEMO_TURBINES is unset: a small farm.
+ * LEAD: a farm needs the per-turbine `etl`/`daily` of the farm branch (tested
+ * with it: each turbine's bins, `incomplete` days, the late hour rebuilt). On
+ * a main without it, the production `etl` transform aggregates all of
+ * staging and mixes the turbines into one series: set this to 1 there.
+ */
+export const DEFAULT_DEMO_TURBINES = 4;
 const RUNNERS: readonly Command[] = ["etl", "scheduler", "start"];
 
 /** In README order. */
@@ -199,9 +212,30 @@ export const SETTINGS: readonly Setting[] = [
     kind: "windbin",
     key: "demoDays",
     default: "`10`",
-    meaning: "`start`: the demo days (1-minute readings, up to yesterday) it seeds",
-    usedBy: ["start"],
+    meaning:
+      "the demo of `start` (and of `serve`: its embedded source, or with `SEED_DEMO`): the days of 1-minute readings up to yesterday it seeds; days that have readings are left as they are",
+    usedBy: ["serve", "start"],
     parse: (raw) => int("DEMO_DAYS", raw, 10, 1, 366),
+  },
+  {
+    name: "DEMO_TURBINES",
+    kind: "windbin",
+    key: "demoTurbines",
+    default: `\`${DEFAULT_DEMO_TURBINES}\``,
+    meaning:
+      "the demo's turbines: `1` is one series (turbine `default`); more are a farm `T01` .. `Tn`, each with its own wind and power, the last one down for 5 hours on the middle day (no readings), and one hour of `T01` arriving late (`DEMO_LATE_SECONDS`)",
+    usedBy: ["serve", "start"],
+    parse: (raw) => int("DEMO_TURBINES", raw, DEFAULT_DEMO_TURBINES, 1, 200),
+  },
+  {
+    name: "DEMO_LATE_SECONDS",
+    kind: "windbin",
+    key: "demoLateSeconds",
+    default: "`60`",
+    meaning:
+      "a farm demo's late hour (yesterday 14:00-15:00 of `T01`) is written this many seconds after `start`'s first round, or after `serve` starts listening, so that day is rebuilt once it arrives; `0`: not late (seeded with the rest)",
+    usedBy: ["serve", "start"],
+    parse: (raw) => int("DEMO_LATE_SECONDS", raw, 60, 0, 86400),
   },
   {
     name: "SEED_DEMO",
@@ -209,7 +243,7 @@ export const SETTINGS: readonly Setting[] = [
     key: "seedDemo",
     default: "`false`",
     meaning:
-      "`true`: `serve` seeds the demo data into an empty real source database too (the embedded one always is); docker-compose.yml sets it",
+      "`true`: `serve` seeds the demo (`DEMO_*`) into its real source database too (the embedded one always gets it), unless that holds readings and none on the demo's days; docker-compose.yml sets it",
     usedBy: ["serve"],
     parse: (raw) => bool("SEED_DEMO", raw, false),
   },

@@ -2,9 +2,11 @@
  * `deno task start`: the whole of windbin in one process on the embedded
  * default — the source API with demo data, the scheduler and the status
  * page. (An embedded database can be opened by one process only, hence one
- * process.) The demo data is the DEMO_DAYS (10) days up to yesterday, and
- * the jobs start where those readings start (the source's extent), so the
- * partitions fill in at once. A database given by URL that cannot be
+ * process.) The demo data (api/demo.ts) is the DEMO_DAYS (10) days up to
+ * yesterday of DEMO_TURBINES (4) turbines, and the jobs start where those
+ * readings start (the source's extent), so the partitions fill in at once. A
+ * farm's late hour is written DEMO_LATE_SECONDS after the first round, and
+ * the scheduler's next watch round rebuilds that day. A database given by URL that cannot be
  * reached yet is waited for (RUNNER_PORT answers 503 meanwhile). Ctrl-C
  * stops it cleanly; a second start finds the partitions still done.
  *
@@ -20,18 +22,24 @@ import type { Db } from "../db/types.ts";
 import { waitForDatabase } from "../db/wait.ts";
 import { createApp } from "../api/app.ts";
 import { describeFatal } from "../api/fatal.ts";
-import { seedUnlessComplete } from "../api/seed.ts";
+import {
+  type DemoPlan,
+  demoPlan,
+  describeSeeded,
+  describeWindow,
+  seedDemo,
+  writeLateHour,
+  yesterdayUtc,
+} from "../api/demo.ts";
 import { demoToken } from "../config/token_file.ts";
 import { openRunnerWaiting } from "../jobs/open_runner.ts";
 import { type Handler, localAddress, pageUrl, startService, waitingHandler } from "./service.ts";
 import { type HolderRecord, recordHolder } from "../db/holder.ts";
 import { embeddedDir } from "../migrations/open.ts";
-import { addDays, yesterday } from "../jobs/core/days.ts";
 import { createMetrics } from "../ui/metrics.ts";
 import { messageOf } from "../jobs/core/errors.ts";
 import { safeText } from "../jobs/core/safe_text.ts";
 
-const EVERY_SECONDS = 60;
 const API_HOST = "127.0.0.1";
 const STOP_GRACE_MS = 8_000;
 
@@ -44,17 +52,21 @@ async function main(): Promise<number> {
     console.log(`Usage: deno task start
 
 The whole of windbin in one process: the source API with DEMO_DAYS (10) days
-of demo data up to yesterday, the scheduler, and the status page on
-HOST:RUNNER_PORT (127.0.0.1:3000). Partitions start where the source's
-readings start (PARTITION_START overrides). Ctrl-C stops it. README: Quick
-start.
+of demo data up to yesterday from DEMO_TURBINES (4) turbines, the scheduler,
+and the status page on HOST:RUNNER_PORT (127.0.0.1:3000). Partitions start
+where the source's readings start (PARTITION_START overrides). Ctrl-C stops
+it. README: Quick start.
 
 ${settingsHelp("start")}`);
     return 0;
   }
   const env = loadConfig({ command: "start" });
-  const demoDays = env.demoDays;
-  const first = addDays(yesterday(new Date()), -(demoDays - 1));
+  const plan = demoPlan({
+    yesterday: yesterdayUtc(),
+    days: env.demoDays,
+    turbines: env.demoTurbines,
+    lateSeconds: env.demoLateSeconds,
+  });
   const cfg = withValues(env, { sourceApiUrl: `http://${API_HOST}:${env.port}` });
   const stop = new AbortController();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -114,7 +126,7 @@ ${settingsHelp("start")}`);
     );
     if (!source) return 0;
     const { token, shown } = await startToken(cfg.apiToken, cfg.dataDir);
-    await seedDemo(source, first, demoDays);
+    const lateDue = await seedTheDemo(source, plan);
     // The source API first: the jobs' first day is where its readings start (GET /extent).
     const metrics = createMetrics();
     const app = new Hono();
@@ -157,17 +169,27 @@ ${settingsHelp("start")}`);
       if (!cfg.targetDatabaseUrl && pageAddress) {
         await record("target", { command: "start", page: pageAddress, api: apiAddress });
       }
-      console.log(`windbin is running (${demoDays} demo days from ${first}; Ctrl-C stops it)`);
+      console.log(
+        `windbin is running (${plan.days} demo days from ${plan.from}; Ctrl-C stops it)`,
+      );
       console.log(
         `  status page: ${page ? pageUrl(cfg.host, cfg.runnerPort) : "(not started, see above)"}` +
           `   log in with the token`,
       );
       console.log(`  source API:  http://${API_HOST}:${cfg.port}/docs`);
       console.log(`  token:       ${shown}`);
-      if (!stop.signal.aborted) service.scheduler.reconcile("startup");
+      console.log(`  try:         deno task status; deno task etl --date ${exampleDay(plan)}`);
+      const late = lateDue && !stop.signal.aborted
+        ? lateHourAfter(source, plan, env.demoLateSeconds)
+        : null;
+      if (!stop.signal.aborted) {
+        const round = service.scheduler.reconcile("startup");
+        late?.after(round ?? Promise.resolve());
+      }
       if (!stop.signal.aborted) {
         await new Promise((r) => stop.signal.addEventListener("abort", r, { once: true }));
       }
+      await late?.cancel();
       const signal = stop.signal.reason;
       log({ event: "stopping", signal });
       const graceful = await Promise.race([
@@ -198,11 +220,58 @@ async function startToken(supplied: string | undefined, dataDir: string) {
   return { token: demo.token, shown };
 }
 
-async function seedDemo(db: Db, from: string, days: number) {
-  const rows = await seedUnlessComplete(db, { from, days, everySeconds: EVERY_SECONDS });
-  if (rows) {
-    console.log(`seeded ${days} demo days from ${from} (every ${EVERY_SECONDS} s): ${rows} rows`);
-  }
+/** A demo day that is complete from the start: the one before the last (which has the late hour). */
+function exampleDay(plan: DemoPlan): string {
+  return plan.days > 1
+    ? Temporal.PlainDate.from(plan.to).subtract({ days: 1 }).toString()
+    : plan.to;
+}
+
+/** Seeds the demo (api/demo.ts); true when its late hour is still to come. */
+async function seedTheDemo(db: Db, plan: DemoPlan): Promise<boolean> {
+  const t0 = performance.now();
+  const seeded = await seedDemo(db, plan);
+  for (const line of describeSeeded(plan, seeded, performance.now() - t0)) console.log(line);
+  return seeded.lateDue;
+}
+
+/**
+ * The demo's late hour: written `seconds` after the first round ends (after(round)),
+ * so that day is built without it first. A failure is logged, never fatal.
+ */
+function lateHourAfter(db: Db, plan: DemoPlan, seconds: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing: Promise<void> | undefined;
+  let cancelled = false;
+  const write = () => {
+    writing = writeLateHour(db, plan).then(
+      (rows) =>
+        log({
+          event: "late_readings",
+          turbine: plan.late!.turbine,
+          window: describeWindow(plan.late!),
+          rows,
+        }),
+      (e) =>
+        log({
+          event: "warning",
+          message: `the demo's late readings were not written: ${safeText(messageOf(e))}`,
+        }),
+    );
+  };
+  return {
+    after(round: Promise<unknown>) {
+      // A round reports its failures itself; only its end matters here.
+      round.catch(() => {}).then(() => {
+        if (!cancelled) timer = setTimeout(write, seconds * 1000);
+      });
+    },
+    async cancel() {
+      cancelled = true;
+      clearTimeout(timer);
+      await writing;
+    },
+  };
 }
 
 try {

@@ -30,30 +30,58 @@ Deno.test("serve refuses a real database without API_TOKEN, naming it", async ()
   assert.equal(stderr.split("\n").length, 1, "one line, no stack trace");
 });
 
-Deno.test("serve on the embedded default: token file, demo data, clean stop", async () => {
+Deno.test("serve on the embedded default: token file, the demo farm up to yesterday, its late hour, clean stop", async () => {
   const dataDir = await tempDir("serve_");
   const port = freePort();
   const child = new Deno.Command("deno", {
     args: ["run", ...PERMS, "api/main.ts"],
     clearEnv: true,
-    env: { ...baseEnv(), DATA_DIR: dataDir, PORT: String(port) },
+    env: {
+      ...baseEnv(),
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      DEMO_TURBINES: "4",
+      DEMO_LATE_SECONDS: "2",
+    },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let stdout = "";
-  try {
-    while (!stdout.includes("curl -H")) {
-      const { value, done } = await lines.read();
+  const readUntil = async (text: string) => {
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes(text)) {
+      const { value, done } = await within(
+        lines.read(),
+        Math.max(1, deadline - Date.now()),
+        `serve's "${text}"`,
+      );
       if (done) throw new Error(`serve ended early: ${stdout}\n${await stderr}`);
       stdout += value;
     }
+  };
+  try {
+    await readUntil("curl -H");
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const seeded = stdout.match(
+      /^seeded the demo: 4 turbines \(T01 \.\. T04\), 10 days (\S+) \.\. (\S+), a reading every 60 s: 57,240 rows in [\d.]+ s$/m,
+    );
+    assert.ok(seeded, stdout);
+    const [, from, to] = seeded;
+    assert.ok(to === yesterday || to < yesterday, `the demo ends yesterday: ${to}`);
+    const middle = Temporal.PlainDate.from(from).add({ days: 4 }).toString();
     assert.match(
       stdout,
-      /seeded the demo data \(10 days from 2024-01-01, every 60 s\): 14400 rows/,
+      new RegExp(`^  T04 is down on ${middle} 03:00-08:00 UTC \\(no readings\\)$`, "m"),
     );
-    assert.match(stdout, /14400 rows/);
+    assert.match(
+      stdout,
+      new RegExp(
+        `^  T01's readings of ${to} 14:00-15:00 UTC arrive late \\(DEMO_LATE_SECONDS\\)$`,
+        "m",
+      ),
+    );
     assert.match(stdout, new RegExp(`http://localhost:${port}`));
     const token = (await Deno.readTextFile(`${dataDir}/api-token`)).trim();
     assert.match(token, /^[0-9a-f]{48}$/);
@@ -62,12 +90,30 @@ Deno.test("serve on the embedded default: token file, demo data, clean stop", as
     assert.ok(!stdout.includes(token), "no token into a pipe");
     assert.ok(stdout.includes(`generated a token into ${dataDir}/api-token`), stdout);
     assert.ok(stdout.includes(`Bearer $(cat ${dataDir}/api-token)`), stdout);
+    // The example asks for a day the demo has, of one turbine (a farm's series are not mixed).
+    assert.ok(
+      stdout.includes(
+        `"http://localhost:${port}/data?date=${to}&variables=wind_speed,power&turbines=T01"`,
+      ),
+      stdout,
+    );
 
-    const res = await fetch(`http://127.0.0.1:${port}/data?date=2024-01-10&variables=power`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    assert.equal(res.status, 200);
-    assert.equal((await res.json()).length, 1440);
+    const readings = async (day: string, turbine: string) => {
+      const res = await fetch(
+        `http://127.0.0.1:${port}/data?date=${day}&variables=power&turbines=${turbine}`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      );
+      assert.equal(res.status, 200);
+      return (await res.json()).length;
+    };
+    assert.equal(await readings(from, "T02"), 1440);
+    assert.equal(await readings(middle, "T04"), 1440 - 300, "T04 down for 5 hours");
+    await readUntil("late readings arrived");
+    assert.match(
+      stdout,
+      new RegExp(`^late readings arrived: T01 ${to} 14:00-15:00 UTC, 60 rows$`, "m"),
+    );
+    assert.equal(await readings(to, "T01"), 1440, "the late hour is there");
     // HOST defaults to 127.0.0.1: not another loopback address, let alone another interface.
     await assert.rejects(
       Deno.connect({ hostname: "127.0.0.2", port }),

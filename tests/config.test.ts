@@ -9,7 +9,7 @@ import {
   unusedNotes,
   withValues,
 } from "../config/config.ts";
-import { SETTINGS } from "../config/settings.ts";
+import { DEFAULT_DEMO_TURBINES, SETTINGS } from "../config/settings.ts";
 import { cronProblem } from "../config/cron.ts";
 import { safeText } from "../jobs/core/safe_text.ts";
 
@@ -35,6 +35,8 @@ Deno.test("config: defaults fit the embedded demo", () => {
   assert.equal(c.streamStallSeconds, 30);
   assert.equal(c.seedDemo, false);
   assert.equal(c.demoDays, 10);
+  assert.equal(c.demoTurbines, DEFAULT_DEMO_TURBINES);
+  assert.equal(c.demoLateSeconds, 60);
   assert.equal(load({ SEED_DEMO: "true" }).seedDemo, true);
 });
 
@@ -58,6 +60,8 @@ Deno.test("config: every invalid value names its variable, and no secret is echo
     [{ ETL_TIMEOUT_MS: "10" }, /^ETL_TIMEOUT_MS must be/],
     [{ ETL_LEASE_SECONDS: "1" }, /^ETL_LEASE_SECONDS must be/],
     [{ DEMO_DAYS: "0" }, /^DEMO_DAYS must be a whole number from 1 to 366/],
+    [{ DEMO_TURBINES: "0" }, /^DEMO_TURBINES must be a whole number from 1 to 200/],
+    [{ DEMO_LATE_SECONDS: "-1" }, /^DEMO_LATE_SECONDS must be a whole number from 0 to 86400/],
     [{ PARTITION_START: "2024-02-30" }, /^PARTITION_START must be a real date/],
     [{ PARTITION_START: "0000-01-01" }, /^PARTITION_START must be a real date .* 0001-01-01 to/],
     [{ PARTITION_START: "9999-12-31" }, /^PARTITION_START .*9999-12-30/],
@@ -210,6 +214,8 @@ Deno.test("config: every command validates what it reads, and only that", () => 
     RUNNER_PORT: "x",
     DATA_DIR: "",
     DEMO_DAYS: "0",
+    DEMO_TURBINES: "201",
+    DEMO_LATE_SECONDS: "soon",
     SEED_DEMO: "perhaps",
     MAX_RANGE_DAYS: "0",
     API_STREAMS: "0",

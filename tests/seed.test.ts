@@ -1,7 +1,8 @@
-/** Demo data: counts, idempotence, plausible values, the power curve's shape. */
+/** Demo data: counts, idempotence, plausible values, the power curve's shape; a farm. */
 import assert from "node:assert/strict";
-import { seed, seedUnlessComplete } from "../api/seed.ts";
+import { seed, turbineNames } from "../api/seed.ts";
 import { migratedDb, testBackends } from "./helpers/databases.ts";
+import { valuesDigest } from "./helpers/values_digest.ts";
 
 testBackends("seed writes realistic, deterministic demo data", async (t, backend) => {
   const { db, close } = await migratedDb(backend, "source");
@@ -123,23 +124,144 @@ testBackends("seeding one day at 1 second is fast and set-based", async (_t, bac
 });
 
 testBackends(
-  "seed: a demo cut off mid-way is completed at the next start, and only then",
+  "seed: one turbine is the single series of before, value for value",
   async (_t, backend) => {
-    const t = await migratedDb(backend, "source");
+    const { db, close } = await migratedDb(backend, "source");
     try {
-      const demo = { from: "2024-01-01", days: 10, everySeconds: 60 };
-      // A start killed after 3 of its 10 days.
-      await seed(t.db, { ...demo, days: 3 });
-      assert.equal(await seedUnlessComplete(t.db, demo), 14_400);
-      const [{ n }] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM data");
-      assert.equal(n, 14_400);
-      assert.equal(await seedUnlessComplete(t.db, demo), 0, "complete: nothing to do");
-      // A database with other data and none of the demo range is left alone.
-      await t.db.exec("DELETE FROM data WHERE timestamp < '2024-01-11'");
-      await seed(t.db, { from: "2025-06-01", days: 1, everySeconds: 3600 });
-      assert.equal(await seedUnlessComplete(t.db, demo), 0);
+      await seed(db, { from: "2024-01-01", days: 1, everySeconds: 60 });
+      // The day as the seed wrote it before the source had turbines (its SQL at commit 3e23023),
+      // with the turbine the source gives such rows: the reference clients' answers stay the same.
+      const [{ d }] = await db.query<{ d: string }>(
+        `SELECT md5(string_agg(encode(timestamptz_send(timestamp), 'hex') || ':' ||
+                coalesce(encode(float8send(wind_speed), 'hex'), '-') || ':' ||
+                coalesce(encode(float8send(power), 'hex'), '-') || ':' ||
+                coalesce(encode(float8send(ambient_temperature), 'hex'), '-'),
+              ';' ORDER BY timestamp)) AS d
+       FROM data WHERE turbine = 'default'`,
+      );
+      assert.equal(d, "5484d85037ae6fc44dcfef0736765d57");
+      const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM data`);
+      assert.equal(n, 1440);
     } finally {
-      await t.close();
+      await close();
     }
   },
 );
+
+testBackends("seed: a farm, each turbine its own series, a gap left out", async (t, backend) => {
+  const { db, close } = await migratedDb(backend, "source");
+  try {
+    const down = { turbine: "T04", from: "2024-01-02T03:00:00Z", to: "2024-01-02T08:00:00Z" };
+    const r = await seed(db, {
+      from: "2024-01-01",
+      days: 3,
+      everySeconds: 60,
+      turbines: 4,
+      gaps: [down],
+    });
+    assert.equal(r.rows, 4 * 3 * 1440 - 300);
+
+    await t.step("turbines T01 .. T04, one reading a minute each, but T04's 5 hours", async () => {
+      const rows = await db.query<{ turbine: string; day: string; n: number }>(
+        `SELECT turbine, timestamp::date::text AS day, count(*)::int AS n FROM data
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+      );
+      const expected = turbineNames(4).flatMap((turbine) =>
+        ["2024-01-01", "2024-01-02", "2024-01-03"].map((day) => ({
+          turbine,
+          day,
+          n: turbine === "T04" && day === "2024-01-02" ? 1440 - 300 : 1440,
+        }))
+      );
+      assert.deepEqual(rows, expected);
+      const [gap] = await db.query<{ n: number; before: string; after: string }>(
+        `SELECT count(*) FILTER (WHERE timestamp >= $1 AND timestamp < $2)::int AS n,
+                max(timestamp) FILTER (WHERE timestamp < $1)::text AS before,
+                min(timestamp) FILTER (WHERE timestamp >= $2)::text AS after
+         FROM data WHERE turbine = 'T04'`,
+        [down.from, down.to],
+      );
+      assert.deepEqual(gap, {
+        n: 0,
+        before: "2024-01-02 02:59:00+00",
+        after: "2024-01-02 08:00:00+00",
+      });
+    });
+
+    await t.step("each turbine its own wind and power, under the farm's weather", async () => {
+      const rows = await db.query<
+        { turbine: string; w: number; p: number; same: number; corr: number }
+      >(
+        `SELECT d.turbine, avg(d.wind_speed) AS w, avg(d.power) AS p,
+                avg((d.wind_speed = o.wind_speed)::int) AS same,
+                corr(d.wind_speed, o.wind_speed) AS corr
+         FROM data d JOIN data o ON o.turbine = 'T01' AND o.timestamp = d.timestamp
+         WHERE d.turbine <> 'T01' GROUP BY 1 ORDER BY 1`,
+      );
+      assert.equal(rows.length, 3);
+      for (const r of rows) {
+        assert.ok(r.same < 0.2, `${r.turbine} is not T01's copy: ${JSON.stringify(r)}`);
+        // The same weather: their winds go together, but not in lockstep.
+        assert.ok(r.corr > 0.7 && r.corr < 0.99, `${r.turbine}: ${JSON.stringify(r)}`);
+      }
+      const means = new Set(rows.map((r) => r.w.toFixed(2)));
+      assert.equal(means.size, 3, `different mean winds: ${JSON.stringify(rows)}`);
+    });
+
+    await t.step("deterministic: a turbine seeded alone, again, gives the same rows", async () => {
+      const before = await valuesDigest(db);
+      await db.exec(`UPDATE data SET power = -1 WHERE turbine = 'T02'`);
+      await seed(db, {
+        from: "2024-01-01",
+        days: 3,
+        everySeconds: 60,
+        turbines: 4,
+        only: ["T02"],
+      });
+      assert.equal(await valuesDigest(db), before);
+    });
+
+    await t.step(
+      "a day of many turbines is written in several statements, the same rows",
+      async () => {
+        const before = await valuesDigest(db);
+        await db.exec(`DELETE FROM data WHERE timestamp >= '2024-01-03'`);
+        // 1,440 rows a turbine: one turbine per statement (at 1 s, 200,000 rows: two turbines).
+        const r = await seed(db, {
+          from: "2024-01-03",
+          days: 1,
+          everySeconds: 60,
+          turbines: 4,
+          rowsPerStatement: 2_000,
+        });
+        assert.equal(r.rows, 4 * 1440);
+        assert.equal(await valuesDigest(db), before);
+      },
+    );
+
+    await t.step("bad farm options are refused before anything is written", async () => {
+      const base = { from: "2024-01-01", days: 1, everySeconds: 60 };
+      for (
+        const opts of [
+          { ...base, turbines: 0 },
+          { ...base, turbines: 1000 },
+          { ...base, turbines: 2.5 },
+          { ...base, turbines: 4, only: ["T05"] },
+          { ...base, turbines: 4, gaps: [{ turbine: "default", from: down.from, to: down.to }] },
+          { ...base, turbines: 4, gaps: [{ turbine: "T01", from: down.to, to: down.from }] },
+        ]
+      ) {
+        await assert.rejects(seed(db, opts), RangeError, JSON.stringify(opts));
+      }
+    });
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("seed: turbine names", () => {
+  assert.deepEqual(turbineNames(1), ["default"]);
+  assert.deepEqual(turbineNames(4), ["T01", "T02", "T03", "T04"]);
+  assert.deepEqual(turbineNames(100).slice(0, 2), ["T001", "T002"]);
+  assert.equal(turbineNames(100).at(-1), "T100");
+});

@@ -32,6 +32,8 @@ Deno.test({
     const env = {
       DATA_DIR: dataDir,
       DEMO_DAYS: String(DEMO_DAYS),
+      // One series, every day complete (the farm demo: seed_demo_start.test.ts).
+      DEMO_TURBINES: "1",
       PORT: String(port),
       RUNNER_PORT: String(runnerPort),
     };

@@ -13,8 +13,10 @@
 # 4. `podman-compose up -d` of a copy of docker-compose.yml with a generated .env (own project
 #    name, free host ports), waits until every container is healthy, then through the published
 #    ports: /health, /data with and without the token; the scheduler replicas complete the demo
-#    partitions with no day run twice (only once deno.json has a `scheduler` task; before that one
-#    `etl` run in the image instead); the status page (once there is one);
+#    partitions (the demo farm: DEMO_DAYS up to yesterday, 4 turbines, one down for 5 hours) with
+#    no day run twice but the one whose late hour arrives (DEMO_LATE_SECONDS), which is rebuilt
+#    once it does (only once deno.json has a `scheduler` task; before that one `etl` run in the
+#    image instead); the status page (once there is one);
 # 5. tears down with volumes, prints the timings and the image size.
 #
 # Last line: "containers: passed ...", "containers: FAILED: ..." (exit 1) or
@@ -34,8 +36,16 @@ PROJECT=windbin_ci
 IMAGE=localhost/windbin:latest
 BASE=localhost/windbin-standin/debian:bookworm
 DCLINT=dclint@3.1.0
-DEMO_FROM=2024-01-01
-DEMO_TO=2024-01-10
+# The demo the API seeds (docker-compose.yml's defaults): the 10 days up to yesterday (UTC), 4
+# turbines, T04 down 03:00-08:00 on the middle day, T01's 14:00-15:00 of the last day late.
+DEMO_DAYS=10
+DEMO_TURBINES=4
+DEMO_TO=$(date -u -d yesterday +%F)
+DEMO_FROM=$(date -u -d "$DEMO_DAYS days ago" +%F)
+DEMO_DOWN=$(date -u -d "$DEMO_FROM + $(((DEMO_DAYS - 1) / 2)) days" +%F)
+DAY_READINGS=$((DEMO_TURBINES * 1440))
+# A day complete from the start, for /data.
+DEMO_DAY=$(date -u -d '2 days ago' +%F)
 HEALTHY_TIMEOUT=${CONTAINERS_HEALTHY_TIMEOUT:-180}
 PARTITIONS_TIMEOUT=${CONTAINERS_PARTITIONS_TIMEOUT:-240}
 
@@ -113,6 +123,10 @@ trap 'exit 130' INT TERM
 for tool in podman podman-compose debootstrap runc curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
+# netavark (containers.conf) sets up the containers' network with iptables: without it every
+# network namespace fails with "netavark: No such file or directory".
+command -v iptables >/dev/null || command -v /usr/sbin/iptables >/dev/null ||
+  skip "iptables is not installed (netavark needs it)"
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, rootful podman)"
 podman info >>"$log" 2>&1 || skip "podman info fails ($(tail -n 1 "$log"))"
 # A bridge left by podman's older CNI backend holds the default subnet (10.88.0.0/16) that the
@@ -265,6 +279,8 @@ cp "$ROOT/docker-compose.yml" "$work/docker-compose.yml"
 sed -e "s/^API_TOKEN=.*/API_TOKEN=$token/" -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$pgpass/" \
   -e "s/^API_PORT=.*/API_PORT=$api_port/" -e "s/^STATUS_PORT=.*/STATUS_PORT=$status_port/" \
   "$ROOT/.env.example" >"$work/.env"
+# The late hour soon after the API is up, and schedulers that notice it soon after.
+printf 'DEMO_LATE_SECONDS=20\nWATCH_SECONDS=5\n' >>"$work/.env"
 grep -q "^API_TOKEN=$token" "$work/.env" && grep -q "^POSTGRES_PASSWORD=$pgpass" "$work/.env" ||
   fail ".env.example has no API_TOKEN= / POSTGRES_PASSWORD= lines"
 
@@ -325,14 +341,17 @@ say "all ${#names[@]} containers healthy ${healthy_s} s after up"
 api=http://127.0.0.1:$api_port
 body=$(curl -sS -m 10 -w '\n%{http_code}' "$api/health") || fail "GET /health: no answer"
 [ "$(tail -n 1 <<<"$body")" = 200 ] || fail "GET /health: $(tr '\n' ' ' <<<"$body")"
-code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$api/data?date=2024-01-02&variables=power")
+code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$api/data?date=$DEMO_DAY&variables=power")
 [ "$code" = 401 ] || fail "GET /data without the token: HTTP $code, expected 401"
 curl -sS -m 30 -o "$work/day.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
-  "$api/data?date=2024-01-02&variables=wind_speed,power" >"$work/code" || fail "GET /data: no answer"
+  "$api/data?date=$DEMO_DAY&variables=wind_speed,power&turbines=T01" >"$work/code" ||
+  fail "GET /data: no answer"
 [ "$(cat "$work/code")" = 200 ] || fail "GET /data with the token: HTTP $(cat "$work/code")"
 readings=$(grep -o '"timestamp"' "$work/day.json" | wc -l)
-[ "$readings" = 1440 ] || fail "GET /data?date=2024-01-02: $readings readings, expected 1440"
-say "api ok on :$api_port: /health 200, /data 401 without the token, 200 with it (1440 readings of the seeded demo day)"
+[ "$readings" = 1440 ] || fail "GET /data?date=$DEMO_DAY&turbines=T01: $readings readings, expected 1440"
+turbines=$(curl -sS -m 10 -H "Authorization: Bearer $token" "$api/turbines" | grep -o '"turbine"' | wc -l)
+[ "$turbines" = "$DEMO_TURBINES" ] || fail "GET /turbines: $turbines turbines, expected $DEMO_TURBINES"
+say "api ok on :$api_port: /health 200, /data 401 without the token, 200 with it (1440 readings of T01 on $DEMO_DAY), $turbines turbines"
 
 target_sql() {
   podman exec "${PROJECT}_target_db_1" psql -U windbin -d windbin_target -XAtq -v ON_ERROR_STOP=1 \
@@ -340,23 +359,43 @@ target_sql() {
 }
 
 partitions_s=
+late_s=
 if has_task scheduler; then
   # Every demo day succeeded, each run by exactly one successful run, no two runs of a day at once.
   deadline=$(($(date +%s) + PARTITIONS_TIMEOUT))
   while :; do
     done_days=$(target_sql "SELECT count(*) FROM partitions WHERE job = 'etl'
       AND day BETWEEN '$DEMO_FROM' AND '$DEMO_TO' AND status = 'succeeded'" 2>/dev/null)
-    [ "${done_days:-0}" = 10 ] && break
+    [ "${done_days:-0}" = "$DEMO_DAYS" ] && break
     [ "$(date +%s)" -lt "$deadline" ] ||
-      fail "after ${PARTITIONS_TIMEOUT} s ${done_days:-0}/10 demo partitions succeeded: $(
+      fail "after ${PARTITIONS_TIMEOUT} s ${done_days:-0}/$DEMO_DAYS demo partitions succeeded: $(
         target_sql "SELECT string_agg(day || ' ' || status, ', ' ORDER BY day) FROM partitions
           WHERE job = 'etl'" 2>&1)"
     sleep 2
   done
   partitions_s=$(elapsed "$t_up")
+  # The late hour arrives: its day is rebuilt with every reading (stale by source).
+  deadline=$(($(date +%s) + PARTITIONS_TIMEOUT))
+  while :; do
+    late_in=$(target_sql "SELECT rows_in FROM partitions WHERE job = 'etl' AND day = '$DEMO_TO'
+      AND status = 'succeeded'" 2>/dev/null)
+    [ "${late_in:-0}" = "$DAY_READINGS" ] && break
+    [ "$(date +%s)" -lt "$deadline" ] ||
+      fail "the late day $DEMO_TO has ${late_in:-no} readings after ${PARTITIONS_TIMEOUT} s, expected $DAY_READINGS"
+    sleep 2
+  done
+  late_s=$(elapsed "$t_up")
+  down_in=$(target_sql "SELECT rows_in FROM partitions WHERE job = 'etl' AND day = '$DEMO_DOWN'")
+  [ "$down_in" = $((DAY_READINGS - 300)) ] ||
+    fail "the down day $DEMO_DOWN has $down_in readings, expected $((DAY_READINGS - 300)) (T04 down 5 hours)"
+  # Every day once; the late day once or twice (before and after its late hour, if it was built
+  # before the hour arrived).
   twice=$(target_sql "SELECT string_agg(day::text, ', ') FROM (SELECT day FROM runs
-    WHERE job = 'etl' AND status IN ('succeeded', 'empty') GROUP BY day HAVING count(*) > 1) d")
+    WHERE job = 'etl' AND status IN ('succeeded', 'empty') GROUP BY day
+    HAVING count(*) > CASE WHEN day = '$DEMO_TO' THEN 2 ELSE 1 END) d")
   [ -z "$twice" ] || fail "days run (successfully) more than once: $twice"
+  late_runs=$(target_sql "SELECT count(*) FROM runs WHERE job = 'etl' AND day = '$DEMO_TO'
+    AND status = 'succeeded'")
   overlap=$(target_sql "SELECT string_agg(a.day || ' runs ' || a.id || '/' || b.id, ', ')
     FROM runs a JOIN runs b ON a.job = b.job AND a.day = b.day AND a.id < b.id
     WHERE tstzrange(a.started_at, coalesce(a.finished_at, 'infinity'))
@@ -365,8 +404,10 @@ if has_task scheduler; then
   rows=$(target_sql "SELECT count(*) FROM data")
   runners=$(target_sql "SELECT string_agg(host || ': ' || n, ', ') FROM (SELECT split_part(runner, ':', 1) host, count(*) n
     FROM runs WHERE job = 'etl' GROUP BY 1 ORDER BY 1) r")
-  say "scheduler ok: 10/10 demo partitions succeeded ${partitions_s} s after up, each day run once," \
-    "no overlapping runs; $rows aggregate rows; runs so far per replica (container host): $runners"
+  say "scheduler ok: $DEMO_DAYS/$DEMO_DAYS demo partitions succeeded ${partitions_s} s after up," \
+    "each day run once, the late day $DEMO_TO $late_runs time(s), complete ${late_s} s after up;" \
+    "the down day $DEMO_DOWN $down_in readings; no overlapping runs; $rows aggregate rows;" \
+    "runs so far per replica (container host): $runners"
 else
   say "scheduler not built yet: partitions check skipped"
   # The image's one-shot command instead, on the compose network, against the compose services.
@@ -374,11 +415,11 @@ else
     "${PROJECT}_api_1" | awk '{print $1}')
   out=$(podman run --rm --network "$net" -e "API_TOKEN=$token" -e SOURCE_API_URL=http://api:8000 \
     -e "TARGET_DATABASE_URL=postgres://windbin:$pgpass@target_db:5432/windbin_target" \
-    -e WAIT_FOR_DEPS=60 "$IMAGE" etl --date 2024-01-02 2>&1) ||
-    fail "'etl --date 2024-01-02' in the image failed: $out"
-  st=$(target_sql "SELECT status || ' ' || rows_out FROM partitions
-    WHERE job = 'etl' AND day = '2024-01-02'")
-  [ "$st" = "succeeded 1152" ] || fail "after 'etl --date 2024-01-02': partition is '$st'"
+    -e WAIT_FOR_DEPS=60 "$IMAGE" etl --date "$DEMO_DAY" 2>&1) ||
+    fail "'etl --date $DEMO_DAY' in the image failed: $out"
+  st=$(target_sql "SELECT status || ' ' || rows_in FROM partitions
+    WHERE job = 'etl' AND day = '$DEMO_DAY'")
+  [ "$st" = "succeeded $DAY_READINGS" ] || fail "after 'etl --date $DEMO_DAY': partition is '$st'"
   say "etl in the image ok: $(grep -m1 'succeeded' <<<"$out")"
 fi
 
@@ -404,4 +445,4 @@ say "down -v in $(elapsed "$t") s, no container or volume left"
 rm -rf "$work"
 
 say "passed in $(elapsed "$T0") s: image ${size_mb} MB built in ${build_s} s; healthy ${healthy_s} s" \
-  "after up${partitions_s:+; demo partitions done ${partitions_s} s after up}"
+  "after up${partitions_s:+; demo partitions done ${partitions_s} s after up}${late_s:+, the late day rebuilt ${late_s} s after up}"
