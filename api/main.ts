@@ -32,6 +32,7 @@ import { MigrationError } from "../migrations/migrate.ts";
 import { startupProblem } from "../config/permissions.ts";
 
 const SHUTDOWN_GRACE_MS = 5000;
+const DOUBLE_SIGNAL_MS = 1000;
 
 async function main(): Promise<number> {
   const cfg = loadConfig();
@@ -229,15 +230,22 @@ async function exampleRequest(db: Db): Promise<string> {
 
 /**
  * SIGINT/SIGTERM: `signal` aborts (a wait for the database ends at once) and
- * `stopped` resolves; a second signal while we close leaves at once.
+ * `stopped` resolves; a second signal while we close leaves at once. In a
+ * terminal one Ctrl-C arrives twice (from the terminal, and forwarded by
+ * `deno task`), so a repeat within DOUBLE_SIGNAL_MS is the same keystroke.
  */
 function stopOnSignal(): { signal: AbortSignal; stopped: Promise<Deno.Signal> } {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const stop = new AbortController();
   const stopped = Promise.withResolvers<Deno.Signal>();
+  let first = 0;
   for (const sig of signals) {
     Deno.addSignalListener(sig, () => {
-      if (stop.signal.aborted) Deno.exit(130);
+      if (stop.signal.aborted) {
+        if (performance.now() - first > DOUBLE_SIGNAL_MS) Deno.exit(130);
+        return;
+      }
+      first = performance.now();
       stop.abort(sig);
       stopped.resolve(sig);
     });

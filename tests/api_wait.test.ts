@@ -105,3 +105,22 @@ Deno.test("serve wait: SIGTERM while waiting for the database stops it at once, 
     await p.stop("SIGKILL");
   }
 });
+
+Deno.test("serve stop: one Ctrl-C delivered twice (terminal + `deno task`) still closes cleanly, exit 0", async () => {
+  const port = freePort();
+  const p = spawnTask("serve", [], {
+    SOURCE_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/nothing`,
+    API_TOKEN: TOKEN,
+    PORT: String(port),
+  });
+  try {
+    await p.waitFor(/^serve: waiting for the source database \(attempt 1,/, 30_000);
+    // As a terminal does under `deno task`: the same SIGINT from both, back to back.
+    p.child.kill("SIGINT");
+    const stopped = await p.stop("SIGINT");
+    assert.equal(stopped.code, 0, p.lines.join("\n"));
+    assert.match(p.lines.join("\n"), /^shutting down$/m);
+  } finally {
+    await p.stop("SIGKILL");
+  }
+});
