@@ -194,7 +194,10 @@ async function farmEtl(log: (line: string) => void, n: number, runs: number): Pr
   }
 }
 
-/** A year of days x `n` turbines recorded; `deno task status` and the page's /api/partitions. */
+/**
+ * A year of days x `n` turbines recorded; `deno task status`, the page's
+ * /api/partitions, the page with its turbine heatmap, and /api/turbines.
+ */
 async function farmStatus(log: (line: string) => void, n: number): Promise<void> {
   const sourceUrl = await freshDatabase("windbin_bench_farm_status_source");
   const targetUrl = await freshDatabase("windbin_bench_farm_status_target");
@@ -299,7 +302,18 @@ async function farmStatus(log: (line: string) => void, n: number): Promise<void>
     log(`  counts: ${JSON.stringify(counts)}`);
     const html: number[] = [];
     for (let i = 0; i < 5; i++) html.push((await get(`/?from=${first}&to=${last}`)).ms);
-    log(`  the page itself for the year (GET /?from&to): ${fmt(stats(html))}`);
+    const year = await get(`/?from=${first}&to=${last}`);
+    const rects = (year.body.match(/<rect class="c-/g) ?? []).length;
+    log(
+      `  the page itself for the year (GET /?from&to; ${(year.bytes / 1e6).toFixed(2)} MB, ` +
+        `a heatmap of ${n} turbines in ${rects} runs): ${fmt(stats(html))}: ` +
+        `${goal(stats(html).median / 1000, 1, " s")}`,
+    );
+    const turbines: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      turbines.push((await get(`/api/turbines?from=${first}&to=${last}`)).ms);
+    }
+    log(`  its heatmap's data (GET /api/turbines?from&to): ${fmt(stats(turbines))}`);
   } finally {
     if (scheduler) {
       scheduler.kill("SIGTERM");

@@ -27,6 +27,9 @@ import { sourceFingerprints } from "../jobs/core/source_client.ts";
 import { cachedTurbines, fetchTurbines } from "../jobs/core/turbines.ts";
 import { parseStatusArgs, runStatus } from "../jobs/cli/status.ts";
 import type { RunnerContext } from "../jobs/core/runner.ts";
+import { runnerStatusSource } from "../jobs/core/status_port.ts";
+import { createStatusApp } from "../ui/app.tsx";
+import { createMetrics } from "../ui/metrics.ts";
 
 const dir = new URL("./fixtures/golden/", import.meta.url);
 const csv = async (name: string) =>
@@ -259,6 +262,153 @@ testBackends("farm: three turbines per bin, per day and in total; completeness p
           turbines: [{ turbine: "T02", expected: 1440, received: 1260 }],
         });
         assert.equal(etl.partitions[0].state, "incomplete");
+      },
+    );
+
+    await t.step(
+      "page: the turbine x day heatmap, and the day's views of the farm and of each turbine",
+      async () => {
+        const source = runnerStatusSource({ ctx, reconcileAll: () => null });
+        const app = createStatusApp({
+          source,
+          token: "farm-page-token",
+          metrics: createMetrics(),
+          now: ctx.now,
+        });
+        // The golden completeness, classed here: runs of one day each but T01/T03, whose
+        // classes differ from D1 to D2 too; nothing merges across these two days.
+        const classOf = (expected: number, received: number) =>
+          received >= expected
+            ? "complete"
+            : received === 0
+            ? "none"
+            : received >= 0.99 * expected
+            ? "short"
+            : "incomplete";
+        const want = COMPLETENESS.map(([day, turbine, expected, received]) => ({
+          job: "etl",
+          turbine,
+          class: classOf(Number(expected), Number(received)),
+          from: day,
+          to: day,
+          days: 1,
+          expected: Number(expected),
+          received: Number(received),
+        })).sort((a, b) => a.turbine < b.turbine ? -1 : a.turbine > b.turbine ? 1 : 0);
+        assert.deepEqual(await source.turbineRuns({ from: D1, to: D2, day: null }), {
+          runs: want,
+          day: [],
+        });
+        // A day asked for comes with its own rows, whether in the range or not.
+        for (const range of [{ from: D1, to: D2 }, { from: "2024-01-01", to: "2024-01-31" }]) {
+          const r = await source.turbineRuns({ ...range, day: D2 });
+          assert.deepEqual(r.day, want.filter((w) => w.from === D2));
+        }
+        assert.deepEqual(
+          (await (await app.request(`/api/turbines?from=${D1}&to=${D2}`)).json()).runs,
+          want,
+        );
+
+        // The farm's chart per bin from the source's own per-turbine statistics (ORACLE):
+        // wind speed the mean of the turbines' means, power their sum.
+        const bins = await b.db.query<Bin>(TARGET, [D1]);
+        const at = (turbine: string | null, name: string, t: string) =>
+          bins.filter((x) =>
+            (turbine === null || x.turbine === turbine) && x.name === name && x.t === t &&
+            x.value !== null
+          ).map((x) => x.value!);
+        const farm = await source.views(D1, null);
+        const [chart, numbers] = farm;
+        assert.ok(chart.kind === "chart" && numbers.kind === "numbers");
+        const p = (series: number, t: string) =>
+          chart.series[series].points.find((x) => x.t === `${D1}T${t}:00Z`)!;
+        // 03:10: T02 is silent (its three hours); at 12:00 it sends readings without values.
+        for (const t of ["12:00", "03:10"]) {
+          const ws = at(null, "wind_speed_mean", t);
+          const pw = at(null, "power_mean", t);
+          assert.equal(ws.length, 2, `${t}: turbines with values`);
+          near(p(0, t).value, ws.reduce((a, v) => a + v, 0) / ws.length, `${t} farm wind speed`);
+          near(p(0, t).max, Math.max(...at(null, "wind_speed_max", t)), `${t} farm wind max`);
+          near(p(1, t).value, pw.reduce((a, v) => a + v, 0), `${t} farm power`);
+          near(p(1, t).min, at(null, "power_min", t).reduce((a, v) => a + v, 0), `${t} min`);
+        }
+        const [day1] = TOTALS;
+        assert.deepEqual(
+          numbers.values!.map((n) => n.value),
+          [Number(day1[1]), Number(day1[2]), Number(day1[3]), Number(day1[4]) * 100],
+        );
+        // One turbine: its own stored statistics and its own daily row.
+        const [t02chart, t02numbers] = await source.views(D1, "T02");
+        assert.ok(t02chart.kind === "chart" && t02numbers.kind === "numbers");
+        assert.equal(t02chart.series[1].points.length, 144 - 18);
+        // 10:00: T02 sends wind speed, no power.
+        const ten = t02chart.series[0].points.find((x) => x.t === `${D1}T10:00:00Z`)!;
+        assert.deepEqual(
+          [ten.value, ten.min, ten.max],
+          ["wind_speed_mean", "wind_speed_min", "wind_speed_max"].map((n) =>
+            at("T02", n, "10:00")[0]
+          ),
+        );
+        assert.equal(
+          t02chart.series[1].points.find((x) => x.t === `${D1}T10:00:00Z`)!.value,
+          null,
+        );
+        const t02 = DAILY.find(([d, tb]) => d === D1 && tb === "T02")!;
+        near(t02numbers.values![0].value, t02[2], "T02 energy_kwh");
+        near(t02numbers.values![3].value, Number(t02[5]) * 100, "T02 availability %");
+        // A turbine the day does not have: nothing, not the farm.
+        const [noChart, noNumbers] = await source.views(D1, "T09");
+        assert.ok(noChart.kind === "chart" && noNumbers.kind === "numbers");
+        assert.deepEqual([noChart.series[0].points.length, noNumbers.values], [0, null]);
+
+        const page = await (await app.request(`/?day=${D1}&from=${D1}&to=${D2}`)).text();
+        assert.match(
+          page,
+          /<svg class="heatmap"[^>]* data-job="etl" data-turbines="3" data-days="2"/,
+        );
+        // A day short of readings links to that turbine's views of the day; a complete one not.
+        assert.match(
+          page,
+          /<a href="\/\?day=2024-03-01&amp;turbine=T02&amp;from=2024-03-01&amp;to=2024-03-02#day"><rect class="c-incomplete"[^>]* data-turbine="T02" data-class="incomplete" data-from="2024-03-01" data-to="2024-03-01"><title>etl · T02 · 2024-03-01: incomplete \(below MIN_COMPLETENESS\), 1,260 of 1,440 readings \(87\.5%\)<\/title>/,
+        );
+        assert.doesNotMatch(page, /<a [^>]*><rect class="c-complete"/);
+        assert.match(
+          page,
+          /<rect class="c-none"[^>]* data-turbine="T01" data-class="none" data-from="2024-03-02"/,
+        );
+        assert.match(page, /<li data-class="complete" data-count="2">/);
+        assert.match(page, /<li data-class="incomplete" data-count="2">/);
+        assert.match(page, /<li data-class="none" data-count="1">/);
+        // The chooser: the farm (chosen) and the day's three turbines with their share.
+        const chooser = page.slice(page.indexOf('id="turbine-chooser"'));
+        assert.deepEqual(
+          [...chooser.slice(0, chooser.indexOf("</nav>")).matchAll(/data-turbine="(\w*)"/g)]
+            .map((m) => m[1]),
+          ["", "T01", "T02", "T03"],
+        );
+        assert.match(chooser, /aria-current="true" class="on">the farm <small>\(3 turbines\)/);
+        assert.match(chooser, /T02 <small>87\.5%<\/small>/);
+        assert.match(page, /10-minute mean over the min–max band · the farm/);
+        assert.match(
+          page,
+          /class="legend-note farm-note">Farm: wind speed is the turbines(&#39;|') mean/,
+        );
+        const one = await (await app.request(`/?day=${D1}&turbine=T02`)).text();
+        assert.match(one, /10-minute mean over the min–max band · T02/);
+        assert.match(one, /data-turbine="T02"[^>]*aria-current="true" class="on"/);
+        assert.doesNotMatch(one, /farm-note/);
+        // The selected cell is outlined; JSON names the turbine; a name too long is refused.
+        assert.match(one, /<rect class="hsel"/);
+        const json = await (await app.request(`/api/views/${D1}?turbine=T02`)).json();
+        assert.equal(json.turbine, "T02");
+        assert.equal(json.views[0].series[1].points.length, 126);
+        const long = await app.request(`/api/views/${D1}?turbine=${"x".repeat(201)}`);
+        assert.equal(long.status, 400);
+        assert.match(
+          (await long.json()).message,
+          /^turbine: a turbine's name, 1 to 200 characters/,
+        );
+        assert.equal((await app.request(`/?day=${D1}&turbine=`)).status, 400);
       },
     );
 

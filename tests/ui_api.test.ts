@@ -616,6 +616,7 @@ Deno.test("ui app: a source that is unavailable is a 503 with Retry-After; anoth
     partitions: down,
     runs: down,
     views: down,
+    turbineRuns: down,
     trigger: down,
     triggerAll: down,
   };
@@ -635,6 +636,7 @@ Deno.test("ui app: a source that is unavailable is a 503 with Retry-After; anoth
         ["GET", "/"],
         ["GET", "/api/runs"],
         ["GET", "/api/partitions"],
+        ["GET", "/api/turbines"],
         [
           "GET",
           "/api/views/2024-01-02",

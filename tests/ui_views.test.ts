@@ -181,7 +181,7 @@ testBackends(
         assert.equal((await runOne(ctx, job, "2024-05-30", "cli")).status, "succeeded");
       }
       const source = runnerStatusSource({ ctx, reconcileAll: () => null });
-      const views = await source.views("2024-05-30");
+      const views = await source.views("2024-05-30", null);
       assert.deepEqual(views.map((v) => `${v.job}:${v.kind}:${v.error}`), [
         "etl:chart:null",
         "daily:numbers:null",
@@ -216,7 +216,7 @@ testBackends(
       );
       assert.equal(hours.series[0].points.length, 24);
       // A day nothing was built for: no points, no numbers, no error.
-      const none = await source.views("2024-05-29");
+      const none = await source.views("2024-05-29", null);
       assert.deepEqual(
         none.map((v) => v.kind === "chart" ? v.series[0].points.length : v.values),
         [0, null, 0],

@@ -2,8 +2,10 @@
  * The status page and ops API of the runner, as a Hono app:
  *
  * - `GET /`: the partitions (a compact overview per year, month calendars of a chosen range),
- *   a day's details and the views its jobs declare (`?day=`), recent runs, run buttons;
- * - `GET /api/partitions?job&from&to`, `GET /api/runs?limit&job&status`, `GET /api/views/:day`;
+ *   a turbine x day completeness heatmap, a day's details and the views its jobs declare for
+ *   the farm or one turbine (`?day=&turbine=`), recent runs, run buttons;
+ * - `GET /api/partitions?job&from&to`, `GET /api/turbines?from&to`, `GET /api/runs?limit&job&status`,
+ *   `GET /api/views/:day?turbine`;
  * - `POST /api/partitions/:job/:day/run`, `POST /api/run-all` (bearer token or session);
  * - `POST /login`, `POST /logout`, `POST /run/:job/:day`, `POST /run-all` (the page's forms);
  * - `/api/cli/...`: the CLI's `etl` and `status` run in this process (cli_routes.ts; bearer token);
@@ -64,6 +66,8 @@ export interface StatusAppOptions {
 
 /** Login and form bodies are a few fields: anything bigger is refused unread (413). */
 export const MAX_BODY_BYTES = 8 * 1024;
+/** The longest turbine name a request may name. */
+const MAX_TURBINE_CHARS = 200;
 /** What a 503 asks clients to wait before trying again (seconds). */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -323,6 +327,18 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
     return v;
   }
 
+  /** A turbine's name as the source gives it; absent: the whole farm (null). */
+  function turbineParam(v: string | undefined): string | null {
+    if (v === undefined) return null;
+    if (!v || v.length > MAX_TURBINE_CHARS) {
+      throw new HttpError(
+        400,
+        `turbine: a turbine's name, 1 to ${MAX_TURBINE_CHARS} characters (absent: the farm)`,
+      );
+    }
+    return v;
+  }
+
   function jobParam(v: string): string {
     if (!jobs().some((j) => j.name === v)) {
       throw new HttpError(400, `unknown job ${JSON.stringify(v.slice(0, 40))}`);
@@ -333,10 +349,8 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
   const redactPartitions = (c: Context, ps: PartitionView[]) =>
     c.get("authed") ? ps : ps.map(publicPartition);
 
-  app.get("/api/partitions", async (c) => {
-    onlyParams(c, ["job", "from", "to"]);
-    const q = c.req.query();
-    const job = q.job === undefined ? undefined : jobParam(q.job);
+  /** `from`/`to` of a JSON route: defaulted to the newest `cap` days up to yesterday, checked. */
+  function rangeParams(q: Record<string, string>): { from: string; to: string } {
     const dflt = defaultRange();
     const to = q.to === undefined ? dflt.to : dayParam("to", q.to);
     let from: string;
@@ -349,6 +363,14 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
       if (from > to) from = to;
     }
     checkRange(from, to);
+    return { from, to };
+  }
+
+  app.get("/api/partitions", async (c) => {
+    onlyParams(c, ["job", "from", "to"]);
+    const q = c.req.query();
+    const job = q.job === undefined ? undefined : jobParam(q.job);
+    const { from, to } = rangeParams(q);
     const partitions = redactPartitions(c, await source.partitions({ job, from, to }));
     const counts: Record<string, Record<string, number>> = {};
     for (const p of partitions) {
@@ -381,11 +403,24 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
     return c.json({ runs: c.get("authed") ? runs : runs.map(publicRun) });
   });
 
+  /** Turbine x day completeness: runs of consecutive days in one class per job and turbine. */
+  app.get("/api/turbines", async (c) => {
+    onlyParams(c, ["from", "to"]);
+    const { from, to } = rangeParams(c.req.query());
+    const { runs } = await source.turbineRuns({ from, to, day: null });
+    return c.json({ from, to, runs });
+  });
+
   const viewsRoute = async (c: Context<Env>) => {
-    onlyParams(c, []);
+    onlyParams(c, ["turbine"]);
     const day = dayParam("day", c.req.param("day") ?? "");
-    const views = await source.views(day);
-    return c.json({ day, views: c.get("authed") ? views : views.map(publicView) });
+    const turbine = turbineParam(c.req.query("turbine"));
+    const views = await source.views(day, turbine);
+    return c.json({
+      day,
+      turbine,
+      views: c.get("authed") ? views : views.map(publicView),
+    });
   };
   app.get("/api/views/:day", viewsRoute);
   // The route's earlier name.
@@ -560,7 +595,17 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
       : day <= yesterday
       ? await source.partitions({ from: day, to: day })
       : [];
-    const views = day ? await source.views(day) : null;
+    let turbine: string | null;
+    try {
+      turbine = turbineParam(q.turbine);
+    } catch (e) {
+      if (e instanceof HttpError) return pageError(c, e.message);
+      throw e;
+    }
+    const [views, turbineRuns] = await Promise.all([
+      day ? source.views(day, turbine) : null,
+      source.turbineRuns({ from, to, day }),
+    ]);
     const authed = c.get("authed");
     const code = c.req.query("notice") ?? "";
     let notice = NOTICES[code] ?? null;
@@ -584,6 +629,9 @@ export function createStatusApp(opts: StatusAppOptions): Hono<Env> {
       },
       calendar: { from, to, partitions: pub(calendarPartitions), explicit },
       day,
+      turbine,
+      turbineRuns: turbineRuns.runs,
+      dayTurbines: turbineRuns.day,
       dayPartitions: pub(dayPartitions),
       views: views && (authed ? views : views.map(publicView)),
       runs: authed ? runs : runs.map(publicRunEntry),

@@ -166,7 +166,18 @@ function SeriesChart(
   );
 }
 
-export function ChartView(props: { view: ChartData; day: string }) {
+/** What a view shows: `scope` (a turbine, the farm) in its heading; `farm`: how it is made. */
+interface Scoped {
+  scope?: string | null;
+  farm?: boolean;
+}
+
+function FarmNote(props: { view: DayView; farm?: boolean }) {
+  if (!props.farm || !props.view.farm) return null;
+  return <p class="legend-note farm-note">{props.view.farm}</p>;
+}
+
+export function ChartView(props: { view: ChartData; day: string } & Scoped) {
   const { view, day } = props;
   const bins = view.series[0]?.points.length ?? 0;
   const perDay = Math.round(1440 / view.binMinutes);
@@ -174,7 +185,7 @@ export function ChartView(props: { view: ChartData; day: string }) {
   return (
     <div class="view chart-view" data-view={`${view.job}:chart`} data-bins={bins}>
       <h3>
-        {view.job} <small>{view.title}</small>
+        {view.job} <small>{view.title}{props.scope ? ` · ${props.scope}` : ""}</small>
       </h3>
       {view.error !== null
         ? <p class="view-error">Could not read this view: {view.error}</p>
@@ -200,18 +211,21 @@ export function ChartView(props: { view: ChartData; day: string }) {
                 </>
               )} · {bins} of {perDay} bins have data
             </p>
+            <FarmNote view={view} farm={props.farm} />
           </>
         )}
     </div>
   );
 }
 
-export function NumbersView(props: { view: Extract<DayView, { kind: "numbers" }>; day: string }) {
+export function NumbersView(
+  props: { view: Extract<DayView, { kind: "numbers" }>; day: string } & Scoped,
+) {
   const { view, day } = props;
   return (
     <div class="view numbers-view" data-view={`${view.job}:numbers`}>
       <h3>
-        {view.job} <small>{view.title}</small>
+        {view.job} <small>{view.title}{props.scope ? ` · ${props.scope}` : ""}</small>
       </h3>
       {view.error !== null
         ? <p class="view-error">Could not read this view: {view.error}</p>
@@ -229,6 +243,7 @@ export function NumbersView(props: { view: Extract<DayView, { kind: "numbers" }>
             ))}
           </dl>
         )}
+      {view.values !== null && <FarmNote view={view} farm={props.farm} />}
     </div>
   );
 }

@@ -6,12 +6,14 @@ import type {
   PartitionState,
   PartitionView,
   RunEntry,
+  TurbineRun,
 } from "../jobs/core/port.ts";
 import { ChartView, NumbersView } from "./chart.tsx";
 import { byJob, Legend, MonthCalendars, Overview } from "./calendar.tsx";
 import { Badge, type RunFilter, RunFilterForm, Runs } from "./runs.tsx";
 import { addDays, dayCount, fmtDuration, fmtInt, fmtTime, monthEnd, monthStart } from "./format.ts";
 import { STYLE } from "./style.ts";
+import { TurbineChooser, TurbineHeatmaps } from "./turbines.tsx";
 import { raw } from "hono/html";
 
 export type { JobInfo } from "../jobs/core/port.ts";
@@ -23,6 +25,12 @@ export interface PageModel {
   /** The month calendars' range (`explicit`: asked for in the URL) and its partitions. */
   calendar: { from: string; to: string; partitions: PartitionView[]; explicit: boolean };
   day: string | null;
+  /** The day's views are of this turbine; null: of the whole farm. */
+  turbine: string | null;
+  /** Turbine x day completeness over the calendars' range (runs of days in one class). */
+  turbineRuns: TurbineRun[];
+  /** The turbines of `day`, each with its completeness that day. */
+  dayTurbines: TurbineRun[];
   /** Every job's partition of `day`. */
   dayPartitions: PartitionView[];
   views: DayView[] | null;
@@ -39,12 +47,15 @@ export interface PageModel {
 
 /** A link to the page with the model's state, changed by `over` (undefined drops a parameter). */
 export function pageHref(
-  m: Pick<PageModel, "day" | "calendar" | "runFilter">,
-  over: Partial<Record<"day" | "from" | "to" | "run_job" | "run_status", string | undefined>> = {},
+  m: Pick<PageModel, "day" | "turbine" | "calendar" | "runFilter">,
+  over: Partial<
+    Record<"day" | "turbine" | "from" | "to" | "run_job" | "run_status", string | undefined>
+  > = {},
   fragment = "",
 ): string {
   const state: Record<string, string | undefined> = {
     day: m.day ?? undefined,
+    turbine: m.turbine ?? undefined,
     from: m.calendar.explicit ? m.calendar.from : undefined,
     to: m.calendar.explicit ? m.calendar.to : undefined,
     run_job: m.runFilter.job,
@@ -134,14 +145,31 @@ function DayDetails(props: { day: string; rows: PartitionView[]; authed: boolean
   );
 }
 
-function Views(props: { views: DayView[]; day: string }) {
+/** The day's views; `scope` names what they show (a turbine, the farm), `farm` when several. */
+function Views(props: { views: DayView[]; day: string; scope: string | null; farm: boolean }) {
   if (props.views.length === 0) return null;
   return (
-    <div class="views" id="views">
+    <div class="views" id="views" data-scope={props.scope ?? ""}>
       {props.views.map((v) =>
         v.kind === "chart"
-          ? <ChartView key={`${v.job}:${v.title}`} view={v} day={props.day} />
-          : <NumbersView key={`${v.job}:${v.title}`} view={v} day={props.day} />
+          ? (
+            <ChartView
+              key={`${v.job}:${v.title}`}
+              view={v}
+              day={props.day}
+              scope={props.scope}
+              farm={props.farm}
+            />
+          )
+          : (
+            <NumbersView
+              key={`${v.job}:${v.title}`}
+              view={v}
+              day={props.day}
+              scope={props.scope}
+              farm={props.farm}
+            />
+          )
       )}
     </div>
   );
@@ -219,6 +247,10 @@ export function Page(props: PageModel): Child {
   const dayHref = (day: string) => pageHref(m, { day }, "#day");
   const keep: Record<string, string> = {};
   if (m.day) keep.day = m.day;
+  if (m.turbine !== null) keep.turbine = m.turbine;
+  const dayTurbineCount = new Set(m.dayTurbines.map((r) => r.turbine)).size;
+  const farm = m.turbine === null && dayTurbineCount > 1;
+  const scope = m.turbine ?? (dayTurbineCount > 1 ? "the farm" : null);
   if (m.calendar.explicit) Object.assign(keep, { from: m.calendar.from, to: m.calendar.to });
   return (
     <html lang="en">
@@ -274,13 +306,39 @@ export function Page(props: PageModel): Child {
               </p>
             )}
           </section>
+          {m.turbineRuns.length > 0 && (
+            <section id="turbines">
+              <h2>
+                Turbines{" "}
+                <small>
+                  readings received of expected, per turbine and day, {m.calendar.from} to{" "}
+                  {m.calendar.to}{" "}
+                  (the calendars' range) · click a day short of readings for its charts
+                </small>
+              </h2>
+              <TurbineHeatmaps
+                runs={m.turbineRuns}
+                range={m.calendar}
+                selected={{ day: m.day, turbine: m.turbine }}
+                href={(day, turbine) => pageHref(m, { day, turbine }, "#day")}
+              />
+            </section>
+          )}
           {m.day && (
             <section id="day">
               <h2>
                 {m.day} <small>UTC</small>
               </h2>
               <DayDetails day={m.day} rows={m.dayPartitions} authed={m.authed} />
-              {m.views && <Views views={m.views} day={m.day} />}
+              {(dayTurbineCount > 1 || m.turbine !== null) && (
+                <TurbineChooser
+                  day={m.day}
+                  turbines={m.dayTurbines}
+                  selected={m.turbine}
+                  href={(turbine) => pageHref(m, { turbine: turbine ?? undefined }, "#day")}
+                />
+              )}
+              {m.views && <Views views={m.views} day={m.day} scope={scope} farm={farm} />}
             </section>
           )}
           <section id="recent-runs">

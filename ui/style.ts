@@ -94,6 +94,20 @@ tr.folded td { background:var(--panel); color:var(--muted); }
 .numbers div { border:1px solid var(--line); border-radius:6px; padding:6px 10px; background:var(--panel); }
 .numbers dt { font-size:12px; color:var(--muted); } .numbers dd { margin:0; font-size:20px; font-weight:600; font-variant-numeric:tabular-nums; }
 .numbers small { font-size:12px; font-weight:400; color:var(--muted); }
+/* Turbine completeness: one colour per class, told apart by lightness too. */
+.c-complete { background:var(--ok); fill:var(--ok); } .c-short { background:#9ad9c4; fill:#9ad9c4; }
+.c-incomplete { background:var(--stale); fill:var(--stale); } .c-none { background:var(--fail); fill:var(--fail); }
+.c-unknown { background:var(--block); fill:var(--block); }
+.heatmaps { margin:4px 0 6px; } .heatmap-fig { margin:6px 0 10px; } .heatmap-fig figcaption { font-size:13px; }
+svg.heatmap { width:100%; max-width:1000px; height:auto; display:block; }
+svg.heatmap .hrow { fill:#f3f3f3; } svg.heatmap .mtick { stroke:#d0d7de; stroke-width:1; }
+svg.heatmap text { font-size:10px; fill:#57606a; font-family:inherit; } svg.heatmap .tlabel { fill:var(--fg); }
+svg.heatmap a:hover rect, svg.heatmap a:focus rect { stroke:var(--fg); stroke-width:1; }
+svg.heatmap .hsel { fill:none; stroke:var(--fg); stroke-width:1.5; }
+.chooser { display:flex; flex-wrap:wrap; gap:4px 10px; align-items:center; margin:12px 0 0; font-size:13px; }
+.chooser a { display:inline-flex; align-items:center; gap:4px; padding:1px 6px; border:1px solid transparent; border-radius:6px; text-decoration:none; }
+.chooser a.on { border-color:var(--fg); font-weight:600; color:var(--fg); } .chooser small { color:var(--muted); font-weight:400; }
+.chooser .cell { width:10px; height:10px; }
 @media (max-width: 640px) {
   header, main, footer { padding-left:10px; padding-right:10px; }
   .job-row { flex-direction:column; gap:4px; } .job-name { width:auto; flex-direction:row; gap:8px; align-items:baseline; }

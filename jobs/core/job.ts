@@ -36,7 +36,8 @@ export interface UpstreamInput {
 /**
  * What the status page shows of one day of a job. The page draws whatever is
  * declared and names no job. A view's SQL file lives in the job's folder,
- * `sql/<job>/view_<name>.sql`, and takes the day as $1 (YYYY-MM-DD).
+ * `sql/<job>/view_<name>.sql`, and takes the day as $1 (YYYY-MM-DD) and, when
+ * it uses it, the turbine as $2 (text; NULL: the whole farm).
  */
 export type ViewDeclaration = ChartView | NumbersView;
 
@@ -53,6 +54,8 @@ export interface ChartView {
   /** Width of a bin: the line breaks where one is missing. */
   binMinutes: number;
   series: readonly ChartSeries[];
+  /** How the farm's values are made from the turbines' (said under the farm's chart). */
+  farm?: string;
 }
 
 export interface ChartSeries {
@@ -72,6 +75,8 @@ export interface NumbersView {
   title: string;
   sql: string;
   numbers: readonly { column: string; label: string; unit: string; digits?: number }[];
+  /** How the farm's values are made from the turbines' (said under the farm's numbers). */
+  farm?: string;
 }
 
 export interface JobDeclaration {

@@ -2,7 +2,8 @@
  * What the status page reads and triggers. The runner implements it
  * (status_port.ts); page tests use a double over a real database
  * (tests/helpers/ui_source.ts). The page names no job: jobs bring their own
- * views (job.ts, `views`), and the page draws whatever `views(day)` returns.
+ * views (job.ts, `views`), and the page draws whatever `views(day, turbine)`
+ * returns.
  */
 
 import type { PartitionState, PartitionView as RunnerPartitionView, RunView } from "./states.ts";
@@ -50,6 +51,37 @@ export type PartitionView = Pick<
   | "finishedAt"
 >;
 
+/** How much of what a turbine should have sent one day arrived (sql/ui/turbine_runs.sql). */
+export const COMPLETENESS_CLASSES = ["complete", "short", "incomplete", "none", "unknown"] as const;
+export type CompletenessClass = typeof COMPLETENESS_CLASSES[number];
+
+/** Consecutive days of one turbine of an API-input job in one completeness class. */
+export interface TurbineRun {
+  job: string;
+  turbine: string;
+  class: CompletenessClass;
+  /** First and last day of the run, inclusive. */
+  from: string;
+  to: string;
+  days: number;
+  /** Readings expected over the run (null: no cadence known) and received. */
+  expected: number | null;
+  received: number;
+}
+
+export interface TurbineQuery {
+  from: string;
+  to: string;
+  day: string | null;
+}
+
+export interface TurbineRuns {
+  /** Per job and turbine, in day order. */
+  runs: TurbineRun[];
+  /** One run of one day per job and turbine: the turbines of the query's `day`. */
+  day: TurbineRun[];
+}
+
 export interface JobInfo {
   name: string;
   /** null: not known yet (the source has no readings, or could not say). */
@@ -90,7 +122,13 @@ export interface SeriesPoint {
 
 /** A job's view of one day, with its data (or why it could not be read). */
 export type DayView =
-  & { job: string; title: string; error: string | null }
+  & {
+    job: string;
+    title: string;
+    error: string | null;
+    /** How the view makes the farm's values from the turbines' (job.ts, `farm`). */
+    farm: string | null;
+  }
   & (
     | {
       kind: "chart";
@@ -150,8 +188,16 @@ export interface StatusSource {
   partitions(q: { job?: string; from: string; to: string }): Promise<PartitionView[]>;
   /** The newest runs, newest first. */
   runs(q: RunQuery): Promise<RunEntry[]>;
-  /** Every declared view of every job, for one day, in job order. */
-  views(day: string): Promise<DayView[]>;
+  /**
+   * Every declared view of every job, for one day, in job order: of one
+   * turbine, or of the whole farm (`turbine` null).
+   */
+  views(day: string, turbine: string | null): Promise<DayView[]>;
+  /**
+   * The turbine x day completeness of the API-input jobs, from/to inclusive
+   * (bounded by the caller), and the turbines of one `day` (null: none).
+   */
+  turbineRuns(q: TurbineQuery): Promise<TurbineRuns>;
   /** Starts a run in the background; resolves once it is claimed (started) or refused. */
   trigger(job: string, day: string): Promise<TriggerResult>;
   /** Starts a reconcile of everything missing, failed or stale in the background. */

@@ -5,12 +5,15 @@
  * everything). A database that cannot serve is an UnavailableError (503).
  */
 import type {
+  CompletenessClass,
   DayView,
   RunEntry,
   RunQuery,
   StatusSource,
   TriggerAllResult,
   TriggerResult,
+  TurbineQuery,
+  TurbineRuns,
   ViewDeclaration,
 } from "./port.ts";
 import { UnavailableError } from "./port.ts";
@@ -28,9 +31,11 @@ import { runLogEntry } from "./run_log.ts";
 import { earliestFirstDay } from "./catalog.ts";
 import { describeTargetError, messageOf } from "./errors.ts";
 import { safeText } from "./safe_text.ts";
+import { DEFAULT_MIN_COMPLETENESS } from "./partition_run.ts";
 
 const RUNS_SQL = await readSql("ui/recent_runs.sql");
 const CAN_WRITE_SQL = await readSql("ui/can_write.sql");
+const TURBINE_RUNS_SQL = await readSql("ui/turbine_runs.sql");
 
 /** The page does not wait longer than this for the source's fingerprints (stale-by-source). */
 const FINGERPRINT_TIMEOUT_MS = 5_000;
@@ -94,14 +99,24 @@ export function runnerStatusSource(deps: StatusSourceDeps): StatusSource {
 
     runs: (q) => guarded(() => runEntries(ctx.db, q)),
 
-    views: (day) =>
+    views: (day, turbine) =>
       guarded(async () => {
         const out: DayView[] = [];
         for (const job of ctx.jobs) {
-          for (const v of job.views) out.push(await readView(ctx.db, job.name, v, day));
+          for (const v of job.views) out.push(await readView(ctx.db, job.name, v, day, turbine));
         }
         return out;
       }),
+
+    turbineRuns: (q) =>
+      guarded(() =>
+        readTurbineRuns(
+          ctx.db,
+          ctx.jobs.filter((j) => j.input.kind === "api").map((j) => j.name),
+          q,
+          ctx.settings.minCompleteness ?? DEFAULT_MIN_COMPLETENESS,
+        )
+      ),
 
     trigger(jobName, day): Promise<TriggerResult> {
       const job = ctx.jobs.find((j) => j.name === jobName);
@@ -276,24 +291,66 @@ const iso = (v: unknown): string =>
   v instanceof Date ? v.toISOString().replace(".000Z", "Z") : String(v);
 
 /**
- * One view of one day: its SQL (day as $1) read into the view's shape. A
- * view whose SQL fails for another reason than an unavailable database
- * carries its error; the rest of the page still renders.
+ * The turbine x day completeness of `jobs` (sql/ui/turbine_runs.sql): runs
+ * of consecutive days in one class, per job and turbine; and `q.day`'s rows.
+ */
+export async function readTurbineRuns(
+  db: Queryable,
+  jobs: readonly string[],
+  q: TurbineQuery,
+  minCompleteness: number,
+): Promise<TurbineRuns> {
+  const out: TurbineRuns = { runs: [], day: [] };
+  if (!jobs.length) return out;
+  const rows = await db.query<{
+    of_day: boolean;
+    job: string;
+    turbine: string;
+    class: CompletenessClass;
+    first_day: string;
+    last_day: string;
+    days: number;
+    expected: number | null;
+    received: number;
+  }>(TURBINE_RUNS_SQL, [jobs, q.from, q.to, minCompleteness, q.day]);
+  for (const r of rows) {
+    (r.of_day ? out.day : out.runs).push({
+      job: r.job,
+      turbine: r.turbine,
+      class: r.class,
+      from: r.first_day,
+      to: r.last_day,
+      days: Number(r.days),
+      expected: num(r.expected),
+      received: Number(r.received),
+    });
+  }
+  return out;
+}
+
+/**
+ * One view of one day: its SQL (day as $1, the turbine as $2: null for the
+ * farm) read into the view's shape. A view whose SQL fails for another
+ * reason than an unavailable database carries its error; the rest of the
+ * page still renders.
  */
 export async function readView(
   db: Queryable,
   job: string,
   v: ViewDeclaration,
   day: string,
+  turbine: string | null = null,
 ): Promise<DayView> {
-  const head = { job, title: v.title, error: null as string | null };
+  const head = { job, title: v.title, error: null as string | null, farm: v.farm ?? null };
   const columns = v.kind === "chart"
     ? v.series.flatMap((s) => [s.column, ...(s.band ? [s.band.min, s.band.max] : [])])
     : v.numbers.map((n) => n.column);
   let rows: Record<string, unknown>[] = [];
   try {
-    // The day is $1; a view that ignores it gets no parameter (a bind of one would fail).
-    rows = await db.query<Record<string, unknown>>(v.sql, /\$1\b/.test(v.sql) ? [day] : []);
+    // The day is $1, the turbine $2; a view gets the parameters it uses (a bind of one it
+    // does not use would fail).
+    const params = /\$2\b/.test(v.sql) ? [day, turbine] : /\$1\b/.test(v.sql) ? [day] : [];
+    rows = await db.query<Record<string, unknown>>(v.sql, params);
     const missing = rows.length ? columns.filter((c) => !(c in rows[0])) : [];
     if (v.kind === "chart" && rows.length && !("t" in rows[0])) missing.unshift("t");
     if (missing.length) throw new Error(`the view's SQL returns no column ${missing.join(", ")}`);

@@ -16,6 +16,8 @@ export const daily: JobDeclaration = {
     kind: "numbers",
     title: "Daily numbers",
     sql: "daily/view_day_numbers.sql",
+    farm: "Farm: energy summed over the turbines, their mean wind speed, the highest power of " +
+      "any, their mean availability.",
     numbers: [
       { column: "energy_kwh", label: "energy", unit: "kWh", digits: 0 },
       { column: "mean_wind_speed", label: "mean wind speed", unit: "m/s", digits: 2 },

@@ -19,6 +19,8 @@ export const etl: JobDeclaration = {
     title: "10-minute mean over the min–max band",
     sql: "etl/view_day_chart.sql",
     binMinutes: 10,
+    farm: "Farm: wind speed is the turbines' mean, its band the lowest and highest reading of " +
+      "any turbine; power is their sum, its band the sums of their minima and maxima.",
     series: [
       {
         column: "wind_speed_mean",

@@ -19,9 +19,12 @@ import type {
   TriggerAllResult,
   TriggerResult,
   TurbineCount,
+  TurbineQuery,
+  TurbineRuns,
   ViewDeclaration,
 } from "../../jobs/core/port.ts";
-import { readView, runEntries } from "../../jobs/core/status_port.ts";
+import { readTurbineRuns, readView, runEntries } from "../../jobs/core/status_port.ts";
+import { DEFAULT_MIN_COMPLETENESS } from "../../jobs/core/partition_run.ts";
 import { yesterdayOf } from "../../ui/format.ts";
 import { createMetrics, type Metrics, type RunObservation } from "../../ui/metrics.ts";
 import { createStatusApp, type StatusAppOptions } from "../../ui/app.tsx";
@@ -162,12 +165,20 @@ export class TestStatusSource implements StatusSource {
   }
 
   /** The declared views, read by the runner's own reader (status_port.ts). */
-  async views(day: string): Promise<DayView[]> {
+  async views(day: string, turbine: string | null): Promise<DayView[]> {
     const out: DayView[] = [];
     for (const job of this.#jobs) {
-      for (const v of job.views ?? []) out.push(await readView(this.#db, job.name, v, day));
+      for (const v of job.views ?? []) {
+        out.push(await readView(this.#db, job.name, v, day, turbine));
+      }
     }
     return out;
+  }
+
+  /** The runner's own reader; the jobs without upstream are the API-fed ones here. */
+  turbineRuns(q: TurbineQuery): Promise<TurbineRuns> {
+    const api = this.#jobs.filter((j) => j.upstream.length === 0).map((j) => j.name);
+    return readTurbineRuns(this.#db, api, q, DEFAULT_MIN_COMPLETENESS);
   }
 
   async trigger(job: string, day: string): Promise<TriggerResult> {
@@ -669,9 +680,60 @@ export async function seedShowcase(db: Pick<Db, "query">): Promise<void> {
     }
   }
   await seedPartitions(db, [...done, ...empties], SHOWCASE_NOW);
-  const transform = await readSql("daily/daily_summary.v1.sql");
+  // A farm of four turbines: the etl days of the last three months recorded their
+  // completeness (T03 down for hours on the 19th of February, T02 a little short on some
+  // days, T04 silent on the 6th); the chart days have every turbine's 10-minute data (but
+  // T03's hours on the 19th), and the farm's daily numbers.
+  await db.query("DELETE FROM signal WHERE turbine = 'default'");
+  await db.query(
+    `INSERT INTO signal (turbine, name)
+     SELECT t, v || '_' || s FROM unnest($1::text[]) AS t,
+       unnest(ARRAY['wind_speed', 'power']) AS v, unnest(ARRAY['mean', 'min', 'max', 'std']) AS s`,
+    [SHOWCASE_TURBINES],
+  );
+  const short: Record<string, Record<string, number>> = {
+    "2024-02-19": { T03: 1440 - 7 * 60 },
+    "2024-01-12": { T02: 1431 },
+    "2024-01-30": { T02: 1436 },
+    "2024-02-06": { T04: 0 },
+  };
+  const recorded = done.filter((p) =>
+    p.job === "etl" && p.day >= "2023-12-01" && p.status === "succeeded"
+  ).map((p) => p.day);
+  await db.query(
+    `INSERT INTO partition_turbines (job, day, turbine, expected, received)
+     SELECT 'etl', d::date, t, 1440, coalesce(($3::jsonb -> d ->> t)::int, 1440)
+     FROM unnest($1::text[]) AS d, unnest($2::text[]) AS t`,
+    [recorded, SHOWCASE_TURBINES, JSON.stringify(short)],
+  );
+  // The etl partitions of those days name the turbines below MIN_COMPLETENESS, as a run does.
+  await db.query(
+    `UPDATE partitions p SET incomplete = jsonb_build_array(jsonb_build_object(
+       'turbine', t.turbine, 'expected', t.expected, 'received', t.received))
+     FROM partition_turbines t
+     WHERE p.job = 'etl' AND t.job = 'etl' AND t.day = p.day AND t.received < 0.99 * t.expected`,
+  );
+  const transform = await readSql("daily/daily_summary.v3.sql");
   for (const day of SHOWCASE_CHART_DAYS) {
     await seedBins(db, day, Array.from({ length: 144 }, (_, i) => i));
+    // Each turbine its own wind: a few percent apart.
+    await db.query(
+      `UPDATE data d SET value = CASE WHEN s.name LIKE 'power%'
+           THEN least(2050, d.value * (0.9 + 0.06 * right(s.turbine, 1)::int))
+           ELSE d.value * (0.9 + 0.06 * right(s.turbine, 1)::int) END
+       FROM signal s WHERE s.id = d.signal_id AND s.name <> 'wind_speed_std'
+         AND d.timestamp >= $1::date AND d.timestamp < $1::date + 1`,
+      [day],
+    );
+    if (day === "2024-02-19") {
+      await db.query(
+        `DELETE FROM data d USING signal s WHERE s.id = d.signal_id AND s.turbine = 'T03'
+           AND d.timestamp >= '2024-02-19T09:00:00Z' AND d.timestamp < '2024-02-19T16:00:00Z'`,
+      );
+    }
     await db.query(transform, [day]);
   }
 }
+
+/** The showcase's farm. */
+export const SHOWCASE_TURBINES = ["T01", "T02", "T03", "T04"];
