@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { TEST_DATABASE_URL } from "./helpers/databases.ts";
-import { spawnTask, until } from "./helpers/processes.ts";
+import { type Proc, spawnTask, until } from "./helpers/processes.ts";
 import { NO_PRIVATE_CLUSTER, startPrivateCluster } from "./helpers/private_cluster.ts";
 import { freePort } from "./helpers/ports.ts";
 
@@ -84,16 +84,26 @@ Deno.test({
   },
 });
 
-Deno.test("serve wait: SIGTERM while waiting for the database stops it at once, exit 0", async () => {
+/** `serve` against a database nothing listens for, once it says it waits (its first attempt). */
+async function serveWaiting(): Promise<{ p: Proc; port: number }> {
   const port = freePort();
   const p = spawnTask("serve", [], {
-    // Nothing listens there.
     SOURCE_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/nothing`,
     API_TOKEN: TOKEN,
     PORT: String(port),
   });
   try {
     await p.waitFor(/^serve: waiting for the source database \(attempt 1,/, 30_000);
+  } catch (e) {
+    await p.stop("SIGKILL");
+    throw e;
+  }
+  return { p, port };
+}
+
+Deno.test("serve wait: SIGTERM while waiting for the database stops it at once, exit 0", async () => {
+  const { p, port } = await serveWaiting();
+  try {
     const health = await get(`http://127.0.0.1:${port}/health`);
     assert.equal(health.status, 503);
     const stopped = await p.stop("SIGTERM");
@@ -107,14 +117,8 @@ Deno.test("serve wait: SIGTERM while waiting for the database stops it at once, 
 });
 
 Deno.test("serve stop: one Ctrl-C delivered twice (terminal + `deno task`) still closes cleanly, exit 0", async () => {
-  const port = freePort();
-  const p = spawnTask("serve", [], {
-    SOURCE_DATABASE_URL: `postgres://postgres@127.0.0.1:${freePort()}/nothing`,
-    API_TOKEN: TOKEN,
-    PORT: String(port),
-  });
+  const { p } = await serveWaiting();
   try {
-    await p.waitFor(/^serve: waiting for the source database \(attempt 1,/, 30_000);
     // As a terminal does under `deno task`: the same SIGINT from both, back to back.
     p.child.kill("SIGINT");
     const stopped = await p.stop("SIGINT");

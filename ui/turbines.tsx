@@ -124,12 +124,7 @@ export function TurbineHeatmaps(props: {
   selected: { day: string | null; turbine: string | null };
   href: (day: string, turbine: string) => string;
 }) {
-  const byJob = new Map<string, TurbineRun[]>();
-  for (const r of props.runs) {
-    let list = byJob.get(r.job);
-    if (!list) byJob.set(r.job, list = []);
-    list.push(r);
-  }
+  const byJob = Map.groupBy(props.runs, (r) => r.job);
   const counts = new Map<CompletenessClass, number>();
   for (const r of props.runs) counts.set(r.class, (counts.get(r.class) ?? 0) + r.days);
   return (
